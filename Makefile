@@ -1,0 +1,52 @@
+# Dolmetscherpool – the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+
+.PHONY: install translations extract-messages migrate run test test-postgres lint format clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Dolmetscherpool needs Python 3.11 or newer." if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled catalogues (.mo) are build output, made from the .po files in the repository.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d pool/translations -f --statistics 2>&1 | tail -n 1
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o pool/translations/messages.pot .
+	$(BIN)/pybabel update -i pool/translations/messages.pot -d pool/translations --no-fuzzy-matching --ignore-obsolete
+
+migrate: translations
+	$(BIN)/flask --app pool db upgrade
+
+run: migrate
+	@$(BIN)/flask --app pool seed-demo
+	@echo "Dolmetscherpool läuft auf http://127.0.0.1:$(PORT) – beenden mit Strg+C."
+	@trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask --app pool reminders loop --every 5 & tick=$$!; \
+	$(BIN)/flask --app pool run --host 127.0.0.1 --port $(PORT)
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* pool/translations/*/LC_MESSAGES/*.mo .pytest_cache

@@ -1,0 +1,68 @@
+"""Dolmetscherpool: the app factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, DEV_SECRET_KEY, Config, config_from_environment
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a Config class or a mapping of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    if isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        app.config.from_object(config_from_environment())
+        if config:
+            app.config.update(config)
+
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
+        None,
+        "",
+        DEV_SECRET_KEY,
+    ):
+        raise RuntimeError(
+            "SECRET_KEY is not set: production mode refuses to start without a real secret key."
+        )
+    if app.config["ENV_NAME"] == "production" and len(app.config["SECRET_KEY"]) < 32:
+        raise RuntimeError("SECRET_KEY is too short: use at least 32 random characters.")
+
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+    from pool import auth, cli, db, errors, i18n, security_headers, views
+
+    db.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    security_headers.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+
+    from pool.admin.routes import bp as admin_bp
+    from pool.api import bp as api_bp
+    from pool.auth.routes import bp as auth_bp
+    from pool.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    return app

@@ -1,0 +1,49 @@
+"""Sign-in wiring: Flask-Login with session versions, bearer tokens for the API, CSRF."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from pool.db import db_session
+from pool.extensions import csrf, login_manager
+from pool.models import User
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Bitte melden Sie sich an, um diese Seite zu sehen.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        # The id has the form "<id>:<session version>"; an old version means the session ended.
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db_session().get(User, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+    @login_manager.request_loader
+    def _load_user_from_token(req) -> User | None:
+        header = req.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip() or not req.path.startswith("/api/"):
+            return None
+        from pool.services.accounts import user_for_api_token
+
+        return user_for_api_token(db_session(), secret.strip())
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if request.path.startswith("/api/"):
+            from pool.errors import json_error
+
+            return json_error(401, "Authentication required: send a valid bearer token.")
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

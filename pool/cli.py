@@ -1,0 +1,204 @@
+"""``flask --app pool …`` commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from pool.db import db_session, utcnow
+from pool.models import ROLES, Office, Pool, User
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("use ISO 8601 with an offset, e.g. 2027-03-01T09:00:00+01:00") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter("the time needs an offset, e.g. +01:00")
+    return moment.astimezone(UTC)
+
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database to REVISION (default: head)."""
+    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration by comparing the models with the database."""
+    alembic_command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True
+    )
+
+
+def _find_pool(session, value: str) -> Pool:
+    pool = session.get(Pool, int(value)) if value.isdigit() else session.scalars(
+        select(Pool).where(Pool.name == value)).first()
+    if pool is None:
+        raise click.BadParameter(f"no pool {value!r}")
+    return pool
+
+
+def _find_office(session, value: str) -> Office:
+    office = session.get(Office, int(value)) if value.isdigit() else session.scalars(
+        select(Office).where(Office.name == value)).first()
+    if office is None:
+        raise click.BadParameter(f"no office {value!r}")
+    return office
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True)
+@click.option("--pool", "pool_ref", help="Pool name or id (coordinator, mediator).")
+@click.option("--office", "office_ref", help="Office name or id (caseworker).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> None:
+    """Create a user; without --password-stdin an invitation is put in the outbox."""
+    from pool.security import password_problems
+    from pool.services import users as user_service
+
+    session = db_session()
+    grants = []
+    for role in roles:
+        if role in ("coordinator", "mediator"):
+            if not pool_ref:
+                raise click.UsageError(f"--pool is needed for the role {role}")
+            grants.append((role, _find_pool(session, pool_ref).id, None))
+        elif role == "caseworker":
+            if not office_ref:
+                raise click.UsageError("--office is needed for the role caseworker")
+            grants.append((role, None, _find_office(session, office_ref).id))
+        else:
+            grants.append((role, None, None))
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        problems = password_problems(password, email=email, name=name)
+        if problems:
+            raise click.UsageError(" ".join(str(p) for p in problems))
+    try:
+        user = user_service.create_user(
+            session, actor=None, email=email, name=name, grants=grants, password=password,
+            invite=password is None, now=utcnow(),
+        )
+    except user_service.UserError as exc:
+        raise click.UsageError(str(exc)) from exc
+    session.commit()
+    click.echo(f"User {user.id} created: {user.email} ({', '.join(user.role_names)}).")
+    if password is None:
+        click.echo("An invitation is in the outbox; `flask --app pool reminders tick` sends it.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="Kommandozeile", help="What the token is for.")
+def create_token(email: str, name: str) -> None:
+    """Create an API token for EMAIL and print it alone on the last line."""
+    from pool.services.accounts import create_api_token, find_user_by_email
+
+    session = db_session()
+    user = find_user_by_email(session, email)
+    if user is None or not user.active:
+        raise click.UsageError(f"no active user {email}")
+    secret = create_api_token(session, user, name, now=utcnow())
+    session.commit()
+    click.echo(f"Token for {user.email} (shown once):")
+    click.echo(secret)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo data (once: a second run changes nothing)."""
+    from pool.demo import DEMO_PASSWORD, load_demo_data
+
+    created = load_demo_data(db_session(), now=utcnow())
+    db_session().commit()
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    from pool.demo import DEMO_USERS
+
+    for email, _name, role in DEMO_USERS:
+        click.echo(f"  {role:<12} {email}")
+
+
+reminders_cli = AppGroup("reminders", help="Send due messages and run scheduled duties.")
+
+
+def run_tick(app: Flask, now: datetime) -> dict:
+    from pool.mail import mailer_from_config
+    from pool.outbox import deliver_due
+    from pool.services.accounts import purge_login_failures
+
+    with app.app_context():
+        session = db_session()
+        purged = purge_login_failures(session, now)
+        session.commit()
+        counts = deliver_due(session, mailer_from_config(), now)
+        counts["purged_login_failures"] = purged
+        return counts
+
+
+@reminders_cli.command("tick")
+@click.option("--now", "now_text", help="Run as if it were this moment (ISO 8601 with offset).")
+def reminders_tick(now_text: str | None) -> None:
+    """Run one pass: send due messages, clean up."""
+    counts = run_tick(current_app._get_current_object(), parse_now(now_text))
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@reminders_cli.command("loop")
+@click.option("--every", default=5, show_default=True, help="Seconds between passes.")
+def reminders_loop(every: int) -> None:
+    """Run a pass every few seconds (development; production uses the scheduler process)."""
+    app = current_app._get_current_object()
+    click.echo(f"Sending due messages every {every} s. Stop with Ctrl+C.")
+    while True:
+        try:
+            run_tick(app, utcnow())
+        except Exception as exc:  # keep the loop alive; the next pass retries
+            click.echo(f"tick failed: {type(exc).__name__}: {exc}", err=True)
+        time.sleep(every)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(create_user)
+    app.cli.add_command(create_token)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(reminders_cli)

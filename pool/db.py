@@ -1,0 +1,147 @@
+"""Database wiring: declarative base, engine per app, one session per request or command.
+
+Services receive the session explicitly and only flush; the route or command that opened the
+session commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always returned with ``tzinfo=UTC``.
+
+    SQLite drops time zones, PostgreSQL keeps them; this makes both behave alike.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+SQLITE_BEGIN = "pool_sqlite_begin"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
+    """Create the engine; on SQLite turn on WAL, a busy timeout and explicit transactions."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, future=True)
+
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    in_memory = parsed.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (see _on_begin) instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Write transactions take the write lock at BEGIN, so a read followed by a write waits
+        # for other writers (busy_timeout) instead of failing with "database is locked".
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """Holds the engine and session factories of one app."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 15000) -> None:
+        self.url = url
+        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        write_engine = (
+            self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            if self.is_sqlite
+            else self.engine
+        )
+        self.read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(bind=write_engine, expire_on_commit=False)
+
+    def new_session(self, *, write: bool = True) -> Session:
+        return (self.write_sessions if write else self.read_sessions)()
+
+
+def init_app(app: Flask) -> Database:
+    database = Database(
+        app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
+    app.extensions["pool_db"] = database
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return database
+
+
+def get_db() -> Database:
+    return current_app.extensions["pool_db"]
+
+
+def db_session() -> Session:
+    """The session of the current request or command, opened on first use.
+
+    Requests that may change data (anything but GET/HEAD/OPTIONS) and commands get a write
+    session; on SQLite that begins with BEGIN IMMEDIATE.
+    """
+    session = g.get("db_session")
+    if session is None:
+        write = not (has_request_context() and request.method in SAFE_METHODS)
+        session = get_db().new_session(write=write)
+        g.db_session = session
+    return session

@@ -1,0 +1,87 @@
+"""Error pages in German (or English), and JSON errors under /api/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "busy",
+}
+
+
+def messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Die Anfrage war ungültig"), _("Bitte prüfen Sie Ihre Eingaben und versuchen Sie es noch einmal.")),
+        403: (_("Kein Zugriff"), _("Sie dürfen diese Seite nicht sehen oder diese Aktion nicht ausführen.")),
+        404: (_("Seite nicht gefunden"), _("Diese Seite gibt es nicht oder nicht mehr. Vielleicht hat sich die Adresse geändert.")),
+        405: (_("Nicht erlaubt"), _("Diese Aktion ist auf diesem Weg nicht möglich.")),
+        413: (_("Zu viele Daten"), _("Die gesendeten Daten sind zu groß.")),
+        429: (_("Zu viele Versuche"), _("Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal.")),
+        500: (_("Ein Fehler ist aufgetreten"), _("Das ist unser Fehler, nicht Ihrer. Bitte versuchen Sie es später noch einmal.")),
+        503: (_("Gerade ausgelastet"), _("Das System ist gerade ausgelastet. Bitte versuchen Sie es in einigen Sekunden noch einmal.")),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, code: str | None = None, fields=None) -> Response:
+    body: dict = {"code": code or API_CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def error_response(status: int, detail: str | None = None) -> Response | tuple[str, int]:
+    title, text = messages().get(status, messages()[400 if status < 500 else 500])
+    if wants_json():
+        return json_error(status, detail or title)
+    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return error_response(exc.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return error_response(
+            400,
+            _("Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."),
+        )
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError):
+        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+            log.warning("database busy: %s", exc.orig)
+            return error_response(503)
+        log.exception("database error")
+        return error_response(500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500)

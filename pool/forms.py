@@ -1,0 +1,78 @@
+"""The base form: every text field is checked for forbidden characters and length before any
+data reaches the database, so SQLite and PostgreSQL behave alike."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, Length
+
+# NUL and other control characters except tab, line feed and carriage return.
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+DEFAULT_MAX_LENGTH = 2000
+
+
+def has_forbidden_characters(value: str) -> bool:
+    return bool(FORBIDDEN_CHARACTERS.search(value))
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Rejects control characters and overlong input in every field before other validators."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = unbound_field.kwargs.get("filters", ())
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                unbound_field.kwargs["filters"] = (strip_filter, *filters)
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            if _check_raw(field):
+                ok = False
+        return ok
+
+
+def _check_raw(field: Field) -> bool:
+    """Add an error for raw input with control characters or of absurd length; True if so."""
+    values = field.raw_data or []
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        if has_forbidden_characters(value):
+            field.errors = [*field.errors, _l("Enthält unzulässige Steuerzeichen.")]
+            return True
+        if len(value) > DEFAULT_MAX_LENGTH and not _has_length_validator(field):
+            field.errors = [*field.errors, _l("Die Eingabe ist zu lang.")]
+            return True
+    return False
+
+
+def _has_length_validator(field: Field) -> bool:
+    return any(isinstance(v, Length) for v in field.validators)
+
+
+def email_validators(required_message=None):
+    return [
+        Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+        Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."),
+              check_deliverability=False),
+    ]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+LOCALE_CHOICES = (("de", "Deutsch"), ("en", "English"))

@@ -1,0 +1,21 @@
+"""All models, imported here so that ``Base.metadata`` knows every table."""
+
+from pool.models.audit import AuditEvent
+from pool.models.org import FEDERAL_STATES, Office, Pool, pool_sharing
+from pool.models.outbox import OutboxMessage
+from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
+
+__all__ = [
+    "FEDERAL_STATES",
+    "ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "LoginFailure",
+    "Office",
+    "OneTimeToken",
+    "OutboxMessage",
+    "Pool",
+    "User",
+    "UserRole",
+    "pool_sharing",
+]

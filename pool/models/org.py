@@ -1,0 +1,85 @@
+"""Organisation: pools and the offices that belong to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pool.db import Base, UTCDateTime, utcnow
+
+# ISO 3166-2:DE subdivision codes, as the ``holidays`` package uses them.
+FEDERAL_STATES = {
+    "BW": "Baden-Württemberg",
+    "BY": "Bayern",
+    "BE": "Berlin",
+    "BB": "Brandenburg",
+    "HB": "Bremen",
+    "HH": "Hamburg",
+    "HE": "Hessen",
+    "MV": "Mecklenburg-Vorpommern",
+    "NI": "Niedersachsen",
+    "NW": "Nordrhein-Westfalen",
+    "RP": "Rheinland-Pfalz",
+    "SL": "Saarland",
+    "SN": "Sachsen",
+    "ST": "Sachsen-Anhalt",
+    "SH": "Schleswig-Holstein",
+    "TH": "Thüringen",
+}
+
+POOL_KINDS = ("district", "municipal")
+
+# A row (pool, partner) means: ``pool`` shares its mediators with ``partner``.
+pool_sharing = Table(
+    "pool_sharing",
+    Base.metadata,
+    Column("pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_pool_id", ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    CheckConstraint("pool_id <> partner_pool_id", name="not_self"),
+)
+
+
+class Pool(Base):
+    __tablename__ = "pools"
+    __table_args__ = (
+        CheckConstraint("kind IN ('district', 'municipal')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="district")
+    federal_state: Mapped[str] = mapped_column(String(2))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offices: Mapped[list[Office]] = relationship(
+        back_populates="pool", order_by="Office.name", cascade="all, delete-orphan"
+    )
+    shares_with: Mapped[list[Pool]] = relationship(
+        secondary=pool_sharing,
+        primaryjoin=lambda: Pool.id == pool_sharing.c.pool_id,
+        secondaryjoin=lambda: Pool.id == pool_sharing.c.partner_pool_id,
+        order_by=lambda: Pool.name,
+    )
+
+    @property
+    def federal_state_name(self) -> str:
+        return FEDERAL_STATES.get(self.federal_state, self.federal_state)
+
+
+class Office(Base):
+    __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("pool_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    cost_centre: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pool: Mapped[Pool] = relationship(back_populates="offices")

@@ -1,0 +1,100 @@
+"""The one place that decides who may do what.
+
+Routes call these functions to load objects for the signed-in actor: they answer 404 for what does
+not exist and 403 (with an audit event) for what the actor may not touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from pool import audit
+from pool.models import Office, Pool, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def deny(object_type: str | None = None, object_id: int | None = None) -> None:
+    """Record the denied access and answer 403."""
+    actor_id = current_user.id if current_user.is_authenticated else None
+    audit.record_now(
+        actor_id,
+        "access.denied",
+        object_type=object_type,
+        object_id=object_id,
+        details={"endpoint": request.endpoint, "method": request.method},
+    )
+    abort(403)
+
+
+def has_any_role(user: Any, *roles: str) -> bool:
+    return bool(user and user.is_authenticated and any(user.has_role(r) for r in roles))
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Only signed-in users with one of ``roles`` may call the view."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from pool.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_any_role(current_user, *roles):
+                deny()
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def visible_pool_ids(user: User) -> list[int] | None:
+    """Pools whose data the user may see as a coordinator; ``None`` means all (admin)."""
+    if user.has_role("admin"):
+        return None
+    return user.coordinated_pool_ids
+
+
+def load_pool(session: Session, user: User, pool_id: int, *, manage: bool = False) -> Pool:
+    """A pool the user may see (admins: all; coordinators: their own). ``manage``: admins only."""
+    pool = session.get(Pool, pool_id)
+    if pool is None:
+        abort(404)
+    if user.has_role("admin"):
+        return pool
+    if not manage and pool.id in user.coordinated_pool_ids:
+        return pool
+    deny("pool", pool_id)
+    raise AssertionError("unreachable")
+
+
+def load_office(session: Session, user: User, office_id: int, *, manage: bool = False) -> Office:
+    office = session.get(Office, office_id)
+    if office is None:
+        abort(404)
+    if user.has_role("admin"):
+        return office
+    if not manage and (
+        office.pool_id in user.coordinated_pool_ids or office.id in user.caseworker_office_ids
+    ):
+        return office
+    deny("office", office_id)
+    raise AssertionError("unreachable")
+
+
+def load_user_for_admin(session: Session, user: User, user_id: int) -> User:
+    if not user.has_role("admin"):
+        deny("user", user_id)
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    return target

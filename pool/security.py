@@ -1,0 +1,89 @@
+"""Passwords, secret tokens and client addresses."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+# A hash to verify against when the account does not exist, so timing does not tell.
+_DUMMY_PASSWORD = "dummy-password-for-timing"  # noqa: S105
+
+
+def password_hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return _hasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+
+
+@cache
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher = password_hasher()
+    if not password_hash:
+        hasher.hash(_DUMMY_PASSWORD)  # same cost as a real check
+        return False
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return password_hasher().check_needs_rehash(password_hash)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the 30,000 most common passwords of leaked lists.
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str, *, email: str | None = None, name: str | None = None) -> list:
+    """Reasons why a new password is not good enough, in plain language (empty when fine)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(_l("Das Passwort muss mindestens 12 Zeichen lang sein."))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(_l("Das Passwort darf höchstens 256 Zeichen lang sein."))
+    lowered = password.strip().lower()
+    if email:
+        email_l = email.strip().lower()
+        if lowered in (email_l, email_l.split("@")[0]):
+            problems.append(_l("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
+    if name and lowered == name.strip().lower():
+        problems.append(_l("Das Passwort darf nicht Ihr Name sein."))
+    if lowered in _common_passwords() or len(set(lowered)) <= 2:
+        problems.append(
+            _l("Dieses Passwort ist zu bekannt und leicht zu erraten. Bitte wählen Sie ein anderes.")
+        )
+    return problems
+
+
+def new_secret() -> str:
+    """A random URL-safe secret of 32 bytes."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def client_address() -> str:
+    """The client's address; ProxyFix already applied the configured number of trusted proxies."""
+    return (request.remote_addr or "unknown")[:64]

@@ -1,0 +1,2 @@
+"""Use cases. Each takes explicit arguments (actor, objects, ``now``), changes data and flushes;
+the caller commits."""

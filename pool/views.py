@@ -1,0 +1,70 @@
+"""What every page needs: navigation per role, the sign-out and language forms."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from pool.i18n import current_language
+
+# (endpoint, label, roles that see it); an empty tuple means everyone signed in.
+NAVIGATION = (
+    ("main.index", _l("Start"), ()),
+    ("admin.index", _l("Verwaltung"), ("admin",)),
+    ("admin.pools", _l("Pools"), ("admin",)),
+    ("admin.offices", _l("Dienststellen"), ("admin",)),
+    ("admin.users", _l("Benutzer"), ("admin",)),
+    ("auth.profile", _l("Mein Profil"), ()),
+)
+
+
+ROLE_LABELS = {
+    "admin": _l("Administration"),
+    "coordinator": _l("Koordination"),
+    "caseworker": _l("Sachbearbeitung"),
+    "mediator": _l("Sprachmittlung"),
+}
+
+
+def role_label(role) -> str:
+    """``Koordination (Landkreis)`` for a UserRole row, or the plain label for a role name."""
+    if isinstance(role, str):
+        return str(ROLE_LABELS.get(role, role))
+    label = str(ROLE_LABELS.get(role.role, role.role))
+    scope = role.office.name if role.office is not None else role.pool.name if role.pool else None
+    return f"{label} ({scope})" if scope else label
+
+
+def navigation() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if roles and not any(current_user.has_role(r) for r in roles):
+            continue
+        url = url_for(endpoint)
+        active = request.endpoint == endpoint or (
+            endpoint != "main.index" and request.path.startswith(url) and url != "/admin/"
+        )
+        items.append({"url": url, "label": label, "active": active})
+    return items
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict:
+        from pool.auth.forms import ConfirmForm, LanguageForm
+
+        language = current_language()
+        if not has_request_context():  # e-mails rendered by the scheduler or a command
+            return {"current_language": language, "role_label": role_label}
+        language_form = LanguageForm(formdata=None)
+        language_form.locale.data = "en" if language == "de" else "de"
+        return {
+            "navigation": navigation(),
+            "confirm_form": ConfirmForm(formdata=None),
+            "language_form": language_form,
+            "current_language": language,
+            "role_label": role_label,
+        }
