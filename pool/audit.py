@@ -1,5 +1,5 @@
-"""Audit events. Services call ``record`` inside their transaction; denied access is recorded in
-a transaction of its own, because the request that was denied rolls back."""
+"""Audit events. Services call ``record`` inside their transaction; ``record_now`` commits an event
+at once (denied access), discarding whatever the request had not committed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from flask import has_request_context
 from sqlalchemy.orm import Session
 
-from pool.db import get_db
+from pool.db import db_session
 from pool.models import AuditEvent
 from pool.security import client_address
 
@@ -35,7 +35,9 @@ def record(
 
 
 def record_now(actor_id: int | None, action: str, **kwargs: Any) -> None:
-    """Record and commit at once, in a session of its own."""
-    with get_db().new_session(write=True) as session:
-        record(session, actor_id, action, **kwargs)
-        session.commit()
+    """Record and commit at once in the request's session (after rolling back what it had: on
+    SQLite a second session would wait for the write lock this one may hold)."""
+    session = db_session()
+    session.rollback()
+    record(session, actor_id, action, **kwargs)
+    session.commit()

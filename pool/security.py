@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from zxcvbn import zxcvbn
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -48,12 +48,6 @@ def needs_rehash(password_hash: str) -> bool:
     return password_hasher().check_needs_rehash(password_hash)
 
 
-@cache
-def _common_passwords() -> frozenset[str]:
-    # zxcvbn ships the 30,000 most common passwords of leaked lists.
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
 def password_problems(password: str, *, email: str | None = None, name: str | None = None) -> list:
     """Reasons why a new password is not good enough, in plain language (empty when fine)."""
     problems = []
@@ -68,9 +62,13 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
             problems.append(_l("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
     if name and lowered == name.strip().lower():
         problems.append(_l("Das Passwort darf nicht Ihr Name sein."))
-    if lowered in _common_passwords() or len(set(lowered)) <= 2:
+    # zxcvbn knows the common passwords of leaked lists, names, words, keyboard rows, sequences
+    # and dates; a score below 3 means fewer than about 10^8 guesses.
+    strength = zxcvbn(password[:100], user_inputs=[v for v in (email, name) if v])
+    if not problems and strength["score"] < 3:
         problems.append(
-            _l("Dieses Passwort ist zu bekannt und leicht zu erraten. Bitte wählen Sie ein anderes.")
+            _l("Dieses Passwort ist zu leicht zu erraten. Nehmen Sie zum Beispiel mehrere Wörter, "
+               "die nicht zusammengehören.")
         )
     return problems
 

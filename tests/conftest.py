@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from pool import create_app
 from pool.cli import alembic_config
-from pool.db import Base, get_db, utcnow
+from pool.db import Base, utcnow
 from pool.demo import DEMO_PASSWORD, load_demo_data
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,7 +49,7 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         admin.dispose()
 
 
-def test_config(database_url: str, **overrides) -> dict:
+def app_config(database_url: str, **overrides) -> dict:
     return {
         "ENV_NAME": "testing",
         "TESTING": True,
@@ -66,7 +66,7 @@ def test_config(database_url: str, **overrides) -> dict:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app(test_config(database_url))
+    app = create_app(app_config(database_url))
     alembic_command.upgrade(alembic_config(database_url), "head")
     yield app
     app.extensions["pool_db"].engine.dispose()
@@ -87,11 +87,16 @@ def _clean_database(request):
 
 @pytest.fixture
 def db(app):
-    """A session of its own for arranging and checking data; commit what requests should see."""
-    with app.app_context():
-        session = get_db().new_session()
-        yield session
-        session.close()
+    """A session of its own for arranging and checking data; commit what requests should see.
+
+    It begins deferred transactions, so it never holds SQLite's write lock while a request runs.
+    Before reading what a request wrote, end the transaction (``db.rollback()`` or ``commit()``):
+    on SQLite a transaction keeps seeing the snapshot it started with.
+    """
+    # No app context stays pushed: requests of the test client must each get their own ``g``.
+    session = app.extensions["pool_db"].new_session(write=False)
+    yield session
+    session.close()
 
 
 @pytest.fixture

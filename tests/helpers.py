@@ -1,0 +1,32 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from pool.models import OutboxMessage, User
+
+LINK_RE = re.compile(r"http://localhost(/password/set/[A-Za-z0-9_\-]+)")
+
+
+def get_user(db, email: str) -> User:
+    db.rollback()  # a fresh snapshot: see what requests committed
+    return db.scalars(select(User).where(User.email == email)).one()
+
+
+def outbox_for(db, email: str) -> list[OutboxMessage]:
+    db.rollback()  # a fresh snapshot: see what requests committed
+    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)
+                           .order_by(OutboxMessage.id)))
+
+
+def link_in(message: OutboxMessage) -> str:
+    match = LINK_RE.search(message.body_text)
+    assert match, message.body_text
+    return match.group(1)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
