@@ -11,11 +11,11 @@ import click
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
-from pool.models import ROLES, Office, Pool, User
+from pool.models import ROLES, Office, Pool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -33,7 +33,9 @@ def parse_now(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter("use ISO 8601 with an offset, e.g. 2027-03-01T09:00:00+01:00") from exc
+        raise click.BadParameter(
+            "use ISO 8601 with an offset, e.g. 2027-03-01T09:00:00+01:00"
+        ) from exc
     if moment.tzinfo is None:
         raise click.BadParameter("the time needs an offset, e.g. +01:00")
     return moment.astimezone(UTC)
@@ -66,22 +68,29 @@ def db_revision(message: str) -> None:
 
 
 def _find_pool(session, value: str) -> Pool:
-    pool = session.get(Pool, int(value)) if value.isdigit() else session.scalars(
-        select(Pool).where(Pool.name == value)).first()
+    pool = (
+        session.get(Pool, int(value))
+        if value.isdigit()
+        else session.scalars(select(Pool).where(Pool.name == value)).first()
+    )
     if pool is None:
         raise click.BadParameter(f"no pool {value!r}")
     return pool
 
 
 def _find_office(session, value: str) -> Office:
-    office = session.get(Office, int(value)) if value.isdigit() else session.scalars(
-        select(Office).where(Office.name == value)).first()
+    office = (
+        session.get(Office, int(value))
+        if value.isdigit()
+        else session.scalars(select(Office).where(Office.name == value)).first()
+    )
     if office is None:
         raise click.BadParameter(f"no office {value!r}")
     return office
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True)
@@ -114,8 +123,14 @@ def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> Non
             raise click.UsageError(" ".join(str(p) for p in problems))
     try:
         user = user_service.create_user(
-            session, actor=None, email=email, name=name, grants=grants, password=password,
-            invite=password is None, now=utcnow(),
+            session,
+            actor=None,
+            email=email,
+            name=name,
+            grants=grants,
+            password=password,
+            invite=password is None,
+            now=utcnow(),
         )
     except user_service.UserError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -126,6 +141,7 @@ def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> Non
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="Kommandozeile", help="What the token is for.")
 def create_token(email: str, name: str) -> None:
@@ -143,6 +159,7 @@ def create_token(email: str, name: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo data (once: a second run changes nothing)."""
     from pool.demo import DEMO_PASSWORD, load_demo_data

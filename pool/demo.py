@@ -35,12 +35,22 @@ def load_demo_data(session: Session, *, now: datetime) -> bool:
     """Create the demo pools, offices and accounts; False if they are there already."""
     if session.scalars(select(Pool.id).where(Pool.name == DISTRICT_POOL)).first() is not None:
         return False
-    district = Pool(name=DISTRICT_POOL, kind="district", federal_state="NW",
-                    contact_email="dolmetscherpool@demo.example", contact_phone="0521 123-4567",
-                    created_at=now)
-    town = Pool(name=TOWN_POOL, kind="municipal", federal_state="NW",
-                contact_email="integration@neustadt.demo.example", contact_phone="0521 987-6543",
-                created_at=now)
+    district = Pool(
+        name=DISTRICT_POOL,
+        kind="district",
+        federal_state="NW",
+        contact_email="dolmetscherpool@demo.example",
+        contact_phone="0521 123-4567",
+        created_at=now,
+    )
+    town = Pool(
+        name=TOWN_POOL,
+        kind="municipal",
+        federal_state="NW",
+        contact_email="integration@neustadt.demo.example",
+        contact_phone="0521 987-6543",
+        created_at=now,
+    )
     district.offices = [Office(name=n, cost_centre=c, created_at=now) for n, c in DISTRICT_OFFICES]
     town.offices = [Office(name=n, cost_centre=c, created_at=now) for n, c in TOWN_OFFICES]
     town.shares_with = [district]
@@ -55,6 +65,14 @@ def load_demo_data(session: Session, *, now: datetime) -> bool:
         "mediator": [("mediator", district.id, None)],
     }
     for email, name, role in DEMO_USERS:
-        create_user(session, actor=None, email=email, name=name, grants=grants[role],
-                    password=DEMO_PASSWORD, invite=False, now=now)
+        create_user(
+            session,
+            actor=None,
+            email=email,
+            name=name,
+            grants=grants[role],
+            password=DEMO_PASSWORD,
+            invite=False,
+            now=now,
+        )
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -30,14 +30,36 @@ API_CODES = {
 
 def messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Die Anfrage war ungültig"), _("Bitte prüfen Sie Ihre Eingaben und versuchen Sie es noch einmal.")),
-        403: (_("Kein Zugriff"), _("Sie dürfen diese Seite nicht sehen oder diese Aktion nicht ausführen.")),
-        404: (_("Seite nicht gefunden"), _("Diese Seite gibt es nicht oder nicht mehr. Vielleicht hat sich die Adresse geändert.")),
+        400: (
+            _("Die Anfrage war ungültig"),
+            _("Bitte prüfen Sie Ihre Eingaben und versuchen Sie es noch einmal."),
+        ),
+        403: (
+            _("Kein Zugriff"),
+            _("Sie dürfen diese Seite nicht sehen oder diese Aktion nicht ausführen."),
+        ),
+        404: (
+            _("Seite nicht gefunden"),
+            _(
+                "Diese Seite gibt es nicht oder nicht mehr. Vielleicht hat sich die Adresse geändert."
+            ),
+        ),
         405: (_("Nicht erlaubt"), _("Diese Aktion ist auf diesem Weg nicht möglich.")),
         413: (_("Zu viele Daten"), _("Die gesendeten Daten sind zu groß.")),
-        429: (_("Zu viele Versuche"), _("Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal.")),
-        500: (_("Ein Fehler ist aufgetreten"), _("Das ist unser Fehler, nicht Ihrer. Bitte versuchen Sie es später noch einmal.")),
-        503: (_("Gerade ausgelastet"), _("Das System ist gerade ausgelastet. Bitte versuchen Sie es in einigen Sekunden noch einmal.")),
+        429: (
+            _("Zu viele Versuche"),
+            _("Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal."),
+        ),
+        500: (
+            _("Ein Fehler ist aufgetreten"),
+            _("Das ist unser Fehler, nicht Ihrer. Bitte versuchen Sie es später noch einmal."),
+        ),
+        503: (
+            _("Gerade ausgelastet"),
+            _(
+                "Das System ist gerade ausgelastet. Bitte versuchen Sie es in einigen Sekunden noch einmal."
+            ),
+        ),
     }
 
 
@@ -58,19 +80,28 @@ def error_response(status: int, detail: str | None = None) -> Response | tuple[s
     title, text = messages().get(status, messages()[400 if status < 500 else 500])
     if wants_json():
         return json_error(status, detail or title)
-    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=detail or text
+    ), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return error_response(exc.code or 500)
+        response = make_response(error_response(exc.code or 500))
+        # Keep the headers the protocol asks for, e.g. ``Allow`` on a 405.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         return error_response(
             400,
-            _("Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."),
+            _(
+                "Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+            ),
         )
 
     @app.errorhandler(OperationalError)

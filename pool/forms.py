@@ -65,8 +65,10 @@ def _has_length_validator(field: Field) -> bool:
 def email_validators(required_message=None):
     return [
         Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
-        Email(message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."),
-              check_deliverability=False),
+        Email(
+            message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."),
+            check_deliverability=False,
+        ),
     ]
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -21,14 +21,16 @@ DATE_PATTERNS = {"de": "ccc, d. MMMM y", "en": "EEE, d MMMM y"}
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and the scheduler: e-mails use force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in supported:
         return chosen
-    return request.accept_languages.best_match(supported) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def current_language() -> str:

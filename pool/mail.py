@@ -46,8 +46,17 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
 
 
 class SMTPMailer:
-    def __init__(self, host: str, port: int, *, user: str | None, password: str | None,
-                 starttls: bool, mail_from: str, timeout: int = 30) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        user: str | None,
+        password: str | None,
+        starttls: bool,
+        mail_from: str,
+        timeout: int = 30,
+    ) -> None:
         self.host, self.port = host, port
         self.user, self.password = user, password
         self.starttls, self.mail_from, self.timeout = starttls, mail_from, timeout

@@ -74,7 +74,9 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def deliver_due(session: Session, mailer: Mailer, now: datetime, *, limit: int | None = None) -> dict:
+def deliver_due(
+    session: Session, mailer: Mailer, now: datetime, *, limit: int | None = None
+) -> dict:
     """Send every due message (at most ``limit``); commits after each step. Returns counts."""
     cfg = current_app.config
     limit = limit or cfg["OUTBOX_BATCH_SIZE"]
@@ -98,9 +100,7 @@ def deliver_due(session: Session, mailer: Mailer, now: datetime, *, limit: int |
         claimed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(
-                status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1
-            )
+            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
         ).rowcount
         session.commit()
         if claimed != 1:

@@ -67,8 +67,10 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
     strength = zxcvbn(password[:100], user_inputs=[v for v in (email, name) if v])
     if not problems and strength["score"] < 3:
         problems.append(
-            _l("Dieses Passwort ist zu leicht zu erraten. Nehmen Sie zum Beispiel mehrere Wörter, "
-               "die nicht zusammengehören.")
+            _l(
+                "Dieses Passwort ist zu leicht zu erraten. Nehmen Sie zum Beispiel mehrere Wörter, "
+                "die nicht zusammengehören."
+            )
         )
     return problems
 

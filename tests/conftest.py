@@ -29,6 +29,7 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 # --- database -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     """``TEST_DATABASE_URL`` names a PostgreSQL server: each run gets a database of its own."""
@@ -114,10 +115,16 @@ class DemoAccounts:
     coordinator = "koordination@demo.example"
     caseworker = "sachbearbeitung@demo.example"
     mediator = "sprachmittlung@demo.example"
-    by_role = {"admin": admin, "coordinator": coordinator, "caseworker": caseworker, "mediator": mediator}
+    by_role = {
+        "admin": admin,
+        "coordinator": coordinator,
+        "caseworker": caseworker,
+        "mediator": mediator,
+    }
 
 
 # --- HTTP helpers ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def client(app):
@@ -133,8 +140,11 @@ def csrf_token(client, url: str = "/login") -> str:
 
 def login(client, email: str, password: str = DEMO_PASSWORD, **environ):
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       environ_base=environ)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+    )
 
 
 @pytest.fixture
@@ -148,6 +158,7 @@ def login_as(client, demo):
 
 
 # --- e-mail ---------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -182,6 +193,7 @@ def smtp_server():
 
 # --- live server and browser ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def live_url(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -205,6 +217,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }

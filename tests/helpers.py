@@ -11,15 +11,25 @@ from pool.models import OutboxMessage, User
 LINK_RE = re.compile(r"http://localhost(/password/set/[A-Za-z0-9_\-]+)")
 
 
+def fresh(db) -> None:
+    """Forget what the test session has loaded and end its transaction, so that the next read
+    sees what requests committed (on SQLite a transaction keeps its first snapshot)."""
+    db.rollback()
+    db.expire_all()
+
+
 def get_user(db, email: str) -> User:
-    db.rollback()  # a fresh snapshot: see what requests committed
+    fresh(db)
     return db.scalars(select(User).where(User.email == email)).one()
 
 
 def outbox_for(db, email: str) -> list[OutboxMessage]:
-    db.rollback()  # a fresh snapshot: see what requests committed
-    return list(db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)
-                           .order_by(OutboxMessage.id)))
+    fresh(db)
+    return list(
+        db.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def link_in(message: OutboxMessage) -> str:

@@ -11,8 +11,8 @@ from pool import create_app
 from pool.db import utcnow
 from pool.models import ApiToken, AuditEvent, LoginFailure
 from pool.services import users as user_service
-from tests.conftest import csrf_token, login, app_config
-from tests.helpers import get_user, link_in, outbox_for, text
+from tests.conftest import app_config, csrf_token, login
+from tests.helpers import fresh, get_user, link_in, outbox_for, text
 
 STRONG = "Kaffee mit Milch und Zucker"
 
@@ -111,8 +111,13 @@ def test_client_address_is_read_through_the_configured_trusted_proxies(database_
     direct = create_app(app_config(database_url))
     try:
         for app in (behind_proxy, direct):
-            login(app.test_client(), demo.admin, "falsch-falsch-falsch",
-                  REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.44")
+            login(
+                app.test_client(),
+                demo.admin,
+                "falsch-falsch-falsch",
+                REMOTE_ADDR="10.0.0.1",
+                HTTP_X_FORWARDED_FOR="192.0.2.44",
+            )
         addresses = set(db.scalars(select(LoginFailure.address)))
         assert addresses == {"192.0.2.44", "10.0.0.1"}
     finally:
@@ -153,10 +158,15 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, demo, db):
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, demo.mediator)
     login(phone, demo.mediator)
-    response = laptop.post("/profile/password", data={
-        "csrf_token": csrf_token(laptop, "/profile"), "current": demo.password,
-        "password": STRONG, "confirm": STRONG,
-    })
+    response = laptop.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf_token(laptop, "/profile"),
+            "current": demo.password,
+            "password": STRONG,
+            "confirm": STRONG,
+        },
+    )
     assert response.status_code == 302
     assert laptop.get("/profile").status_code == 200
     assert phone.get("/profile").status_code == 302
@@ -175,27 +185,39 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, demo, db):
 )
 def test_password_rules_are_explained(login_as, demo, password, message):
     client = login_as("mediator")
-    response = client.post("/profile/password", data={
-        "csrf_token": csrf_token(client, "/profile"), "current": demo.password,
-        "password": password, "confirm": password,
-    })
+    response = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf_token(client, "/profile"),
+            "current": demo.password,
+            "password": password,
+            "confirm": password,
+        },
+    )
     assert response.status_code == 400
     assert message in text(response)
 
 
 def test_wrong_current_password_is_refused(login_as):
     client = login_as("mediator")
-    response = client.post("/profile/password", data={
-        "csrf_token": csrf_token(client, "/profile"), "current": "nicht-das-passwort",
-        "password": STRONG, "confirm": STRONG,
-    })
+    response = client.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf_token(client, "/profile"),
+            "current": "nicht-das-passwort",
+            "password": STRONG,
+            "confirm": STRONG,
+        },
+    )
     assert response.status_code == 400
     assert "Das aktuelle Passwort stimmt nicht" in text(response)
 
 
 def test_password_reset_by_one_time_link(app, client, demo, db):
-    response = client.post("/password/forgot", data={
-        "csrf_token": csrf_token(client, "/password/forgot"), "email": demo.caseworker})
+    response = client.post(
+        "/password/forgot",
+        data={"csrf_token": csrf_token(client, "/password/forgot"), "email": demo.caseworker},
+    )
     assert response.status_code == 302
     [message] = outbox_for(db, demo.caseworker)
     assert message.kind == "password_reset" and message.status == "pending"
@@ -203,8 +225,9 @@ def test_password_reset_by_one_time_link(app, client, demo, db):
     # Opening the link changes nothing by itself.
     page = client.get(link)
     assert page.status_code == 200 and "Neues Passwort festlegen" in text(page)
-    response = client.post(link, data={"csrf_token": csrf_token(client, link),
-                                       "password": STRONG, "confirm": STRONG})
+    response = client.post(
+        link, data={"csrf_token": csrf_token(client, link), "password": STRONG, "confirm": STRONG}
+    )
     assert response.status_code == 302
     assert "Guten Tag" in text(client.get("/"))
     assert client.get(link).status_code == 404  # used once
@@ -214,16 +237,20 @@ def test_password_reset_by_one_time_link(app, client, demo, db):
 
 
 def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, demo, db):
-    response = client.post("/password/forgot", data={
-        "csrf_token": csrf_token(client, "/password/forgot"), "email": "fremd@demo.example"},
-        follow_redirects=True)
+    response = client.post(
+        "/password/forgot",
+        data={"csrf_token": csrf_token(client, "/password/forgot"), "email": "fremd@demo.example"},
+        follow_redirects=True,
+    )
     assert "Wenn es zu dieser Adresse einen Zugang gibt" in text(response)
     assert outbox_for(db, "fremd@demo.example") == []
 
 
 def test_expired_reset_link_is_refused_kindly(client, demo, db):
-    client.post("/password/forgot", data={
-        "csrf_token": csrf_token(client, "/password/forgot"), "email": demo.caseworker})
+    client.post(
+        "/password/forgot",
+        data={"csrf_token": csrf_token(client, "/password/forgot"), "email": demo.caseworker},
+    )
     link = link_in(outbox_for(db, demo.caseworker)[0])
     from pool.models import OneTimeToken
 
@@ -236,14 +263,22 @@ def test_expired_reset_link_is_refused_kindly(client, demo, db):
 
 def test_invitation_link_lets_the_new_user_choose_a_password(app, client, demo, db):
     with app.test_request_context():
-        user_service.create_user(db, actor=None, email="neu@demo.example", name="Nora Neu",
-                                 grants=[("admin", None, None)], now=utcnow())
+        user_service.create_user(
+            db,
+            actor=None,
+            email="neu@demo.example",
+            name="Nora Neu",
+            grants=[("admin", None, None)],
+            now=utcnow(),
+        )
     db.commit()
     [message] = outbox_for(db, "neu@demo.example")
     assert message.kind == "invite" and "Nora Neu" in message.body_text
     link = link_in(message)
     assert "Willkommen" in text(client.get(link))
-    client.post(link, data={"csrf_token": csrf_token(client, link), "password": STRONG, "confirm": STRONG})
+    client.post(
+        link, data={"csrf_token": csrf_token(client, link), "password": STRONG, "confirm": STRONG}
+    )
     assert 'data-role="admin"' in text(client.get("/"))
 
 
@@ -259,15 +294,20 @@ def test_invitation_link_lets_the_new_user_choose_a_password(app, client, demo, 
 )
 def test_only_same_site_next_targets_are_followed(client, demo, target, expected):
     token = csrf_token(client, "/login")
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": demo.admin, "password": demo.password, "csrf_token": token})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": demo.admin, "password": demo.password, "csrf_token": token},
+    )
     assert response.headers["Location"] == expected
 
 
 def test_profile_changes_name_and_interface_language(login_as):
     client = login_as("caseworker")
-    response = client.post("/profile", data={"csrf_token": csrf_token(client, "/profile"),
-                                             "name": "Sven S.", "locale": "en"})
+    response = client.post(
+        "/profile",
+        data={"csrf_token": csrf_token(client, "/profile"), "name": "Sven S.", "locale": "en"},
+    )
     assert response.status_code == 302
     page = text(client.get("/"))
     assert '<html lang="en">' in page and "Sven S." in page
@@ -277,15 +317,22 @@ def test_profile_rejects_empty_and_overlong_names(login_as):
     client = login_as("caseworker")
     token = csrf_token(client, "/profile")
     assert "Bitte geben Sie Ihren Namen ein" in text(
-        client.post("/profile", data={"csrf_token": token, "name": "", "locale": "de"}))
-    response = client.post("/profile", data={"csrf_token": token, "name": "x" * 500, "locale": "de"})
+        client.post("/profile", data={"csrf_token": token, "name": "", "locale": "de"})
+    )
+    response = client.post(
+        "/profile", data={"csrf_token": token, "name": "x" * 500, "locale": "de"}
+    )
     assert response.status_code == 400 and "Höchstens 120 Zeichen" in text(response)
 
 
 def test_api_token_is_shown_once_stored_as_hash_and_can_be_revoked(login_as, db):
     client = login_as("caseworker")
-    page = text(client.post("/profile/tokens", data={"csrf_token": csrf_token(client, "/profile"),
-                                                     "name": "Fachverfahren"}))
+    page = text(
+        client.post(
+            "/profile/tokens",
+            data={"csrf_token": csrf_token(client, "/profile"), "name": "Fachverfahren"},
+        )
+    )
     import re
 
     secret = re.search(r'<code class="token" id="new-token">([^<]+)</code>', page).group(1)
@@ -295,24 +342,36 @@ def test_api_token_is_shown_once_stored_as_hash_and_can_be_revoked(login_as, db)
 
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in text(client.get("/profile"))  # shown once
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
-    client.post(f"/profile/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/profile")})
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    )
+    client.post(
+        f"/profile/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/profile")}
+    )
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
 def test_revoking_someone_elses_token_is_denied_and_audited(app, demo, db):
     owner = app.test_client()
     login(owner, demo.caseworker)
-    owner.post("/profile/tokens", data={"csrf_token": csrf_token(owner, "/profile"), "name": "Mein"})
+    owner.post(
+        "/profile/tokens", data={"csrf_token": csrf_token(owner, "/profile"), "name": "Mein"}
+    )
     token = db.scalars(select(ApiToken)).one()
     other = app.test_client()
     login(other, demo.mediator)
-    response = other.post(f"/profile/tokens/{token.id}/revoke",
-                          data={"csrf_token": csrf_token(other, "/profile")})
+    response = other.post(
+        f"/profile/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/profile")}
+    )
     assert response.status_code == 403
-    db.rollback()
+    fresh(db)
     assert db.get(ApiToken, token.id).revoked_at is None
-    assert db.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).first() is not None
+    assert (
+        db.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).first()
+        is not None
+    )
 
 
 def test_sign_in_events_are_audited_without_the_typed_address(client, demo, db):

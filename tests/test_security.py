@@ -29,10 +29,31 @@ HOSTILE_VALUES = [
     "",
 ]
 FIELD_NAMES = [
-    "email", "password", "confirm", "current", "name", "locale", "submit", "remember",
-    "pool_id", "office_id", "kind", "federal_state", "contact_email", "contact_phone",
-    "phone", "cost_centre", "active", "roles", "admin", "shares_with", "query", "role",
-    "coordinator_pools", "caseworker_office", "mediator_pool",
+    "email",
+    "password",
+    "confirm",
+    "current",
+    "name",
+    "locale",
+    "submit",
+    "remember",
+    "pool_id",
+    "office_id",
+    "kind",
+    "federal_state",
+    "contact_email",
+    "contact_phone",
+    "phone",
+    "cost_centre",
+    "active",
+    "roles",
+    "admin",
+    "shares_with",
+    "query",
+    "role",
+    "coordinator_pools",
+    "caseworker_office",
+    "mediator_pool",
 ]
 
 
@@ -75,14 +96,23 @@ def test_signed_in_pages_are_not_cached(login_as):
 
 def test_session_cookie_flags(client, demo):
     response = login(client, demo.admin)
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("pool_session="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("pool_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # development over plain HTTP
 
 
 def test_production_cookies_are_secure(database_url, demo):
-    app = create_app(app_config(database_url, ENV_NAME="production", SESSION_COOKIE_SECURE=True,
-                                SECRET_KEY="a" * 48, SMTP_HOST="127.0.0.1"))
+    app = create_app(
+        app_config(
+            database_url,
+            ENV_NAME="production",
+            SESSION_COOKIE_SECURE=True,
+            SECRET_KEY="a" * 48,
+            SMTP_HOST="127.0.0.1",
+        )
+    )
     try:
         response = login(app.test_client(), demo.admin)
         assert all("Secure" in c for c in response.headers.getlist("Set-Cookie"))
@@ -129,11 +159,14 @@ def test_denied_access_is_audited(login_as, db):
 
 def test_nul_bytes_and_huge_input_in_sign_in_get_form_errors(client, demo):
     token = csrf_token(client)
-    response = client.post("/login", data={"csrf_token": token, "email": "a\x00b@demo.example",
-                                           "password": "x"})
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": "a\x00b@demo.example", "password": "x"}
+    )
     assert response.status_code == 400
     assert "unzulässige Steuerzeichen" in text(response)
-    response = client.post("/login", data={"csrf_token": token, "email": "a" * 5000, "password": "x"})
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": "a" * 5000, "password": "x"}
+    )
     assert response.status_code == 400
 
 
@@ -170,8 +203,16 @@ def test_no_page_answers_500_to_hostile_query_strings(app, client, demo):
             continue
         url = adapter.build(rule.endpoint, {"token": "abc"} if "token" in rule.arguments else {})
         for value in HOSTILE_VALUES[:6]:
-            response = client.get(url, query_string={"q": value, "page": value, "next": value,
-                                                     "limit": value, "cursor": value})
+            response = client.get(
+                url,
+                query_string={
+                    "q": value,
+                    "page": value,
+                    "next": value,
+                    "limit": value,
+                    "cursor": value,
+                },
+            )
             assert response.status_code < 500, (url, repr(value[:20]))
 
 
@@ -179,7 +220,7 @@ def test_sqlite_writer_waits_for_another_writer_instead_of_failing(app, demo, da
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock; PostgreSQL locks rows instead")
     path = make_url(database_url).database
-    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=15)
     blocker.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.5, blocker.execute, args=("COMMIT",))
     release.start()
@@ -200,8 +241,9 @@ def test_sqlite_still_locked_after_the_timeout_answers_503(database_url, demo):
     blocker = sqlite3.connect(make_url(database_url).database, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        response = client.post("/login", data={"csrf_token": token, "email": demo.admin,
-                                               "password": demo.password})
+        response = client.post(
+            "/login", data={"csrf_token": token, "email": demo.admin, "password": demo.password}
+        )
         assert response.status_code == 503
         assert "Das System ist gerade ausgelastet" in text(response)
     finally:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from pool.api.helpers import ApiError
+from pool.db import db_session
 from pool.errors import json_error
 from pool.extensions import csrf
 
@@ -14,21 +17,79 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+BEARER_CHALLENGE = 'Bearer realm="api"'
+
+
+def _bearer_secret() -> str | None:
+    """The token of an ``Authorization: Bearer`` header; "" for any other Authorization header."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.strip().partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+@bp.before_request
+def _authenticate():
+    """A request with an ``Authorization`` header must carry a valid bearer token; its user acts.
+
+    A malformed, unknown or revoked token, or one of a deactivated user, is answered 401 on every
+    endpoint, also the public ones, so a client learns at once that its token no longer works.
+    A bearer token takes precedence over a browser session sent along with it.
+    """
+    secret = _bearer_secret()
+    if secret is None:
+        return None
+    from pool.services.accounts import user_for_api_token
+
+    user = user_for_api_token(db_session(), secret) if secret else None
+    # Flask-Login keeps the user of the request in the request context; set it here so that it
+    # neither falls back to a session cookie nor looks the token up a second time.
+    current_app.login_manager._update_request_context_with_user(user)  # type: ignore[attr-defined]
+    if user is None:
+        return json_error(
+            401, "The bearer token is invalid or revoked, or its account is deactivated."
+        )
+    return None
 
 
 @bp.before_request
 def _check_csrf_for_browser_sessions():
-    if request.method in SAFE_METHODS:
-        return None
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if request.method in SAFE_METHODS or _bearer_secret():
         return None
     csrf.protect()
     return None
 
 
+@bp.after_request
+def _headers(response: Response) -> Response:
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", BEARER_CHALLENGE)
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return json_error(exc.status, exc.message, exc.code, exc.fields)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    return json_error(
+        400,
+        "CSRF check failed: a browser session calling the API must send the CSRF token in the "
+        "X-CSRFToken header (a bearer token needs none).",
+    )
+
+
 @bp.errorhandler(HTTPException)
 def _api_http_error(exc: HTTPException):
-    return json_error(exc.code or 500, exc.description or exc.name)
+    response = json_error(exc.code or 500, exc.description or exc.name)
+    # Keep what the protocol asks for, e.g. ``Allow`` on a 405.
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 from pool.api import routes  # noqa: E402,F401  (registers the routes)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -73,8 +83,12 @@ def login():
     if form.validate_on_submit():
         now = utcnow()
         result = accounts.sign_in(
-            db_session(), form.email.data, form.password.data,
-            address=client_address(), now=now, trusted_device_user_id=trusted_device_user_id(),
+            db_session(),
+            form.email.data,
+            form.password.data,
+            address=client_address(),
+            now=now,
+            trusted_device_user_id=trusted_device_user_id(),
         )
         db_session().commit()
         if result.status == "ok":
@@ -83,22 +97,33 @@ def login():
             login_user(result.user)
             response = redirect(safe_next(request.args.get("next")) or url_for("main.index"))
             response.set_cookie(
-                DEVICE_COOKIE, _device_serializer().dumps(result.user.id), max_age=DEVICE_MAX_AGE,
-                httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                DEVICE_COOKIE,
+                _device_serializer().dumps(result.user.id),
+                max_age=DEVICE_MAX_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
             )
             return response
         if result.status == "throttled":
             minutes = max(1, round(result.retry_after.total_seconds() / 60))
             form.form_errors.append(
-                _("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(minutes)s Minuten "
-                  "oder setzen Sie Ihr Passwort über „Passwort vergessen?“ zurück.", minutes=minutes)
+                _(
+                    "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(minutes)s Minuten "
+                    "oder setzen Sie Ihr Passwort über „Passwort vergessen?“ zurück.",
+                    minutes=minutes,
+                )
             )
             status = 429
         elif result.status == "inactive":
-            form.form_errors.append(_("Ihr Zugang ist deaktiviert. Bitte wenden Sie sich an die Koordination."))
+            form.form_errors.append(
+                _("Ihr Zugang ist deaktiviert. Bitte wenden Sie sich an die Koordination.")
+            )
             status = 403
         else:
-            form.form_errors.append(_("E-Mail-Adresse oder Passwort stimmen nicht. Bitte versuchen Sie es noch einmal."))
+            form.form_errors.append(
+                _("E-Mail-Adresse oder Passwort stimmen nicht. Bitte versuchen Sie es noch einmal.")
+            )
             status = 401
     elif request.method == "POST":
         status = 400
@@ -141,8 +166,13 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.request_password_reset(db_session(), form.email.data, now=utcnow())
         db_session().commit()
-        flash(_("Wenn es zu dieser Adresse einen Zugang gibt, haben wir einen Link zum Zurücksetzen "
-                "geschickt. Bitte sehen Sie in Ihr Postfach."), "success")
+        flash(
+            _(
+                "Wenn es zu dieser Adresse einen Zugang gibt, haben wir einen Link zum Zurücksetzen "
+                "geschickt. Bitte sehen Sie in Ihr Postfach."
+            ),
+            "success",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
 
@@ -156,7 +186,9 @@ def set_password(token: str):
     if one_time is None:
         return render_template("auth/link_invalid.html"), 404
     form = NewPasswordForm()
-    if form.validate_on_submit() and _add_password_errors(form.password, one_time.user.email, one_time.user.name):
+    if form.validate_on_submit() and _add_password_errors(
+        form.password, one_time.user.email, one_time.user.name
+    ):
         user = accounts.redeem_one_time_token(db_session(), one_time, form.password.data, now=now)
         db_session().commit()
         session.clear()
@@ -164,18 +196,29 @@ def set_password(token: str):
         flash(_("Ihr Passwort ist gespeichert. Sie sind jetzt angemeldet."), "success")
         return redirect(url_for("main.index"))
     return render_template(
-        "auth/set_password.html", form=form, invitation=one_time.purpose == "invite", user=one_time.user
+        "auth/set_password.html",
+        form=form,
+        invitation=one_time.purpose == "invite",
+        user=one_time.user,
     ), 400 if form.errors else 200
 
 
-def _profile_page(profile_form=None, password_form=None, token_form=None, new_token=None, status=200):
+def _profile_page(
+    profile_form=None, password_form=None, token_form=None, new_token=None, status=200
+):
     user = current_user._get_current_object()
     profile_form = profile_form or ProfileForm(obj=user, formdata=None)
     if profile_form.locale.data is None:
         profile_form.locale.data = user.locale or "de"
-    tokens = db_session().scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
-    ).all()
+    tokens = (
+        db_session()
+        .scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+        )
+        .all()
+    )
     return render_template(
         "auth/profile.html",
         profile_form=profile_form,
@@ -232,7 +275,9 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _profile_page(token_form=form, status=400)
-    secret = accounts.create_api_token(db_session(), current_user._get_current_object(), form.name.data, now=utcnow())
+    secret = accounts.create_api_token(
+        db_session(), current_user._get_current_object(), form.name.data, now=utcnow()
+    )
     db_session().commit()
     return _profile_page(new_token=secret)
 
@@ -250,7 +295,9 @@ def revoke_token(token_id: int):
         from pool.permissions import deny
 
         deny("api_token", token_id)
-    accounts.revoke_api_token(db_session(), token, actor=current_user._get_current_object(), now=utcnow())
+    accounts.revoke_api_token(
+        db_session(), token, actor=current_user._get_current_object(), now=utcnow()
+    )
     db_session().commit()
     flash(_("Der Schlüssel ist widerrufen und funktioniert nicht mehr."), "success")
     return redirect(url_for("auth.profile"))
@@ -266,6 +313,12 @@ def set_language():
     if current_user.is_authenticated:
         current_user.locale = form.locale.data
         db_session().commit()
-    response.set_cookie(LOCALE_COOKIE, form.locale.data, max_age=365 * 24 * 3600, samesite="Lax",
-                        httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        LOCALE_COOKIE,
+        form.locale.data,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

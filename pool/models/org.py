@@ -43,9 +43,7 @@ pool_sharing = Table(
 
 class Pool(Base):
     __tablename__ = "pools"
-    __table_args__ = (
-        CheckConstraint("kind IN ('district', 'municipal')", name="kind"),
-    )
+    __table_args__ = (CheckConstraint("kind IN ('district', 'municipal')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)

@@ -15,9 +15,7 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed')", name="status"
-        ),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
         Index("ix_outbox_messages_status_due", "status", "due_at"),
     )
 

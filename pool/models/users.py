@@ -69,9 +69,7 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "pool_id", "office_id"),
-        CheckConstraint(
-            "role IN ('admin', 'coordinator', 'caseworker', 'mediator')", name="role"
-        ),
+        CheckConstraint("role IN ('admin', 'coordinator', 'caseworker', 'mediator')", name="role"),
         CheckConstraint(
             "(role = 'admin' AND pool_id IS NULL AND office_id IS NULL)"
             " OR (role = 'coordinator' AND pool_id IS NOT NULL AND office_id IS NULL)"

@@ -39,7 +39,9 @@ class SignInResult:
     retry_after: timedelta | None = None
 
 
-def _failures_since(session: Session, column, value: str, since: datetime) -> tuple[int, datetime | None]:
+def _failures_since(
+    session: Session, column, value: str, since: datetime
+) -> tuple[int, datetime | None]:
     count, oldest = session.execute(
         select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
             column == value, LoginFailure.at > since
@@ -71,8 +73,12 @@ def sign_in(
     user = find_user_by_email(session, email)
     trusted = user is not None and trusted_device_user_id == user.id
 
-    account_count, account_oldest = _failures_since(session, LoginFailure.account_key, key, now - window)
-    address_count, address_oldest = _failures_since(session, LoginFailure.address, address, now - window)
+    account_count, account_oldest = _failures_since(
+        session, LoginFailure.account_key, key, now - window
+    )
+    address_count, address_oldest = _failures_since(
+        session, LoginFailure.address, address, now - window
+    )
     blocked_until = None
     if account_count >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"] and not trusted:
         blocked_until = account_oldest + window
@@ -84,7 +90,9 @@ def sign_in(
 
     if user is None or not verify_password(user.password_hash, password):
         session.add(LoginFailure(account_key=key, address=address, at=now))
-        audit.record(session, user.id if user else None, "login.failed", "user", user.id if user else None)
+        audit.record(
+            session, user.id if user else None, "login.failed", "user", user.id if user else None
+        )
         return SignInResult("invalid")
     if not user.active:
         audit.record(session, user.id, "login.refused_inactive", "user", user.id)
@@ -117,18 +125,27 @@ def set_password(session: Session, user: User, password: str, *, now: datetime) 
     audit.record(session, user.id, "password.changed", "user", user.id)
 
 
-def _issue_one_time_token(session: Session, user: User, purpose: str, valid_for: timedelta, now: datetime) -> str:
+def _issue_one_time_token(
+    session: Session, user: User, purpose: str, valid_for: timedelta, now: datetime
+) -> str:
     # Earlier links of the same purpose stop working.
     for old in session.scalars(
         select(OneTimeToken).where(
-            OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None)
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
         )
     ):
         old.used_at = now
     secret = new_secret()
     session.add(
-        OneTimeToken(user_id=user.id, purpose=purpose, token_hash=hash_secret(secret),
-                     created_at=now, expires_at=now + valid_for)
+        OneTimeToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=hash_secret(secret),
+            created_at=now,
+            expires_at=now + valid_for,
+        )
     )
     session.flush()
     return secret
@@ -142,8 +159,12 @@ def send_invitation(session: Session, user: User, *, inviter: User | None, now: 
         key=f"invite:{user.id}:{now.isoformat()}",
         template="invite",
         recipient=user.email,
-        context={"user": user, "inviter": inviter, "link": external_url("auth.set_password", token=secret),
-                 "valid_days": max(valid_hours // 24, 1)},
+        context={
+            "user": user,
+            "inviter": inviter,
+            "link": external_url("auth.set_password", token=secret),
+            "valid_days": max(valid_hours // 24, 1),
+        },
         locale=user.locale,
         now=now,
     )
@@ -162,8 +183,11 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
         key=f"reset:{user.id}:{now.isoformat()}",
         template="password_reset",
         recipient=user.email,
-        context={"user": user, "link": external_url("auth.set_password", token=secret),
-                 "valid_minutes": valid_minutes},
+        context={
+            "user": user,
+            "link": external_url("auth.set_password", token=secret),
+            "valid_minutes": valid_minutes,
+        },
         locale=user.locale,
         now=now,
     )
@@ -171,13 +195,22 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
 
 
 def find_one_time_token(session: Session, secret: str, now: datetime) -> OneTimeToken | None:
-    token = session.scalars(select(OneTimeToken).where(OneTimeToken.token_hash == hash_secret(secret))).first()
-    if token is None or token.used_at is not None or token.expires_at <= now or not token.user.active:
+    token = session.scalars(
+        select(OneTimeToken).where(OneTimeToken.token_hash == hash_secret(secret))
+    ).first()
+    if (
+        token is None
+        or token.used_at is not None
+        or token.expires_at <= now
+        or not token.user.active
+    ):
         return None
     return token
 
 
-def redeem_one_time_token(session: Session, token: OneTimeToken, password: str, *, now: datetime) -> User:
+def redeem_one_time_token(
+    session: Session, token: OneTimeToken, password: str, *, now: datetime
+) -> User:
     token.used_at = now
     set_password(session, token.user, password, now=now)
     return token.user
@@ -201,7 +234,9 @@ def revoke_api_token(session: Session, token: ApiToken, *, actor: User, now: dat
 
 def user_for_api_token(session: Session, secret: str) -> User | None:
     token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None)
+        )
     ).first()
     if token is None or not token.user.active:
         return None

@@ -61,26 +61,36 @@ def create_user(
     user.roles = [UserRole(role=r, pool_id=p, office_id=o) for r, p, o in _check_grants(grants)]
     session.add(user)
     session.flush()
-    audit.record(session, _actor_id(actor), "user.created", "user", user.id,
-                 {"roles": user.role_names})
+    audit.record(
+        session, _actor_id(actor), "user.created", "user", user.id, {"roles": user.role_names}
+    )
     if invite:
         send_invitation(session, user, inviter=actor, now=now)
     return user
 
 
 def _active_admin_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count(func.distinct(User.id)))
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "admin", User.active.is_(True))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(func.distinct(User.id)))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "admin", User.active.is_(True))
+        )
+        or 0
+    )
 
 
 def set_roles(session: Session, *, actor: User | None, user: User, grants: Iterable[Grant]) -> None:
     wanted = _check_grants(grants)
-    if user.has_role("admin") and not any(r == "admin" for r, _p, _o in wanted) \
-            and user.active and _active_admin_count(session) <= 1:
-        raise UserError(_("Das ist die letzte aktive Administration. Die Rolle kann nicht entfernt werden."))
+    if (
+        user.has_role("admin")
+        and not any(r == "admin" for r, _p, _o in wanted)
+        and user.active
+        and _active_admin_count(session) <= 1
+    ):
+        raise UserError(
+            _("Das ist die letzte aktive Administration. Die Rolle kann nicht entfernt werden.")
+        )
     current = {(r.role, r.pool_id, r.office_id): r for r in user.roles}
     for grant, role_row in current.items():
         if grant not in wanted:
@@ -89,8 +99,14 @@ def set_roles(session: Session, *, actor: User | None, user: User, grants: Itera
         if grant not in current:
             user.roles.append(UserRole(role=grant[0], pool_id=grant[1], office_id=grant[2]))
     session.flush()
-    audit.record(session, _actor_id(actor), "user.roles_changed", "user", user.id,
-                 {"roles": [list(g) for g in wanted]})
+    audit.record(
+        session,
+        _actor_id(actor),
+        "user.roles_changed",
+        "user",
+        user.id,
+        {"roles": [list(g) for g in wanted]},
+    )
 
 
 def update_user(session: Session, *, actor: User | None, user: User, name: str, email: str) -> None:
@@ -109,7 +125,9 @@ def deactivate(session: Session, *, actor: User | None, user: User) -> None:
     if actor is not None and actor.id == user.id:
         raise UserError(_("Sie können Ihren eigenen Zugang nicht deaktivieren."))
     if user.has_role("admin") and user.active and _active_admin_count(session) <= 1:
-        raise UserError(_("Das ist die letzte aktive Administration. Sie kann nicht deaktiviert werden."))
+        raise UserError(
+            _("Das ist die letzte aktive Administration. Sie kann nicht deaktiviert werden.")
+        )
     user.active = False
     end_all_sessions(session, user)
     audit.record(session, _actor_id(actor), "user.deactivated", "user", user.id)
@@ -119,3 +137,14 @@ def reactivate(session: Session, *, actor: User | None, user: User) -> None:
     user.active = True
     session.flush()
     audit.record(session, _actor_id(actor), "user.reactivated", "user", user.id)
+
+
+def resend_invitation(session: Session, *, actor: User | None, user: User, now: datetime) -> None:
+    """A new invitation link for a user who has not set a password yet; older links stop working."""
+    if not user.active:
+        raise UserError(_("Der Zugang ist deaktiviert. Bitte aktivieren Sie ihn zuerst."))
+    if user.password_hash:
+        raise UserError(
+            _("Diese Person hat schon ein Passwort. Sie kann „Passwort vergessen?“ nutzen.")
+        )
+    send_invitation(session, user, inviter=actor, now=now)

@@ -1,0 +1,166 @@
+"""Configuration from the environment, and the commands of the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from pool.models import OutboxMessage, Pool, User
+from tests.helpers import fresh, get_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_in_subprocess(expression: str, **env: str) -> str:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "POOL_ENV", "SECRET_KEY", "SMTP_HOST")
+    }
+    environment.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import config; print({expression})"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_development_defaults_to_the_instance_sqlite_file():
+    url = _config_in_subprocess("config.config_from_environment().DATABASE_URL")
+    assert url == f"sqlite:///{ROOT / 'instance' / 'pool.sqlite3'}"
+    assert _config_in_subprocess("config.config_from_environment().ENV_NAME") == "development"
+
+
+def test_database_url_and_mail_settings_come_from_the_environment():
+    expression = (
+        "(config.Config.DATABASE_URL, config.Config.SMTP_HOST, config.Config.SMTP_PORT,"
+        " config.Config.SMTP_STARTTLS, config.Config.MAIL_FROM)"
+    )
+    printed = _config_in_subprocess(
+        expression,
+        DATABASE_URL="postgresql+psycopg://u@h/db",
+        SMTP_HOST="mail.example",
+        SMTP_PORT="587",
+        SMTP_STARTTLS="true",
+        MAIL_FROM="Pool <pool@example.de>",
+    )
+    assert (
+        printed
+        == "('postgresql+psycopg://u@h/db', 'mail.example', 587, True, 'Pool <pool@example.de>')"
+    )
+
+
+def test_production_mode_refuses_to_start_without_secret_key():
+    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    environment["POOL_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-c", "from pool import create_app; create_app()"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_seed_demo_loads_once_and_prints_the_logins(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "Demo data loaded." in first.output
+    for email in (
+        "admin@demo.example",
+        "koordination@demo.example",
+        "sachbearbeitung@demo.example",
+        "sprachmittlung@demo.example",
+    ):
+        assert email in first.output
+    second = runner.invoke(args=["seed-demo"])
+    assert "already present" in second.output
+    fresh(db)
+    assert db.scalar(select(func.count(Pool.id))) == 2
+    assert db.scalar(select(func.count(User.id))) == 4
+    district = db.scalars(select(Pool).where(Pool.name == "Landkreis")).one()
+    assert len(district.offices) >= 4
+    assert [p.name for p in district.shares_with] == ["Stadt Neustadt"]
+
+
+def test_create_user_invites_through_the_outbox(app, db, demo):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "Neue.Koordination@demo.example",
+            "--name",
+            "Nele Neu",
+            "--role",
+            "coordinator",
+            "--pool",
+            "Landkreis",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = get_user(db, "neue.koordination@demo.example")
+    assert user.role_names == ["coordinator"] and user.password_hash is None
+    assert (
+        db.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.recipient == user.email, OutboxMessage.kind == "invite"
+            )
+        )
+        == 1
+    )
+
+
+def test_create_user_with_password_from_stdin_can_sign_in(app, db, demo):
+    from tests.conftest import login
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "chef@demo.example",
+            "--name",
+            "Chef",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="Kaffee mit Milch und Zucker\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        login(app.test_client(), "chef@demo.example", "Kaffee mit Milch und Zucker").status_code
+        == 302
+    )
+
+
+def test_create_user_explains_mistakes(app, demo):
+    runner = app.test_cli_runner()
+    duplicate = runner.invoke(
+        args=["create-user", "admin@demo.example", "--name", "X", "--role", "admin"]
+    )
+    assert duplicate.exit_code != 0 and "schon einen Zugang" in duplicate.output
+    no_pool = runner.invoke(
+        args=["create-user", "x@demo.example", "--name", "X", "--role", "coordinator"]
+    )
+    assert no_pool.exit_code != 0 and "--pool" in no_pool.output
+    weak = runner.invoke(
+        args=[
+            "create-user",
+            "y@demo.example",
+            "--name",
+            "Y",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="password1234\n",
+    )
+    assert weak.exit_code != 0 and "zu leicht zu erraten" in weak.output
