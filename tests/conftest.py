@@ -226,3 +226,19 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def base_url(live_url):
+    """Playwright's base URL is the live server.
+
+    This replaces pytest-playwright's own ``base_url`` fixture, which pytest 9 warns about (a
+    session-scoped fixture defined as an instance method).
+    """
+    return live_url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A German browser: the app follows Accept-Language, and these tests read German texts."""
+    return {**browser_context_args, "locale": "de-DE", "timezone_id": "Europe/Berlin"}

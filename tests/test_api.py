@@ -28,14 +28,54 @@ from pool.services.accounts import revoke_api_token
 
 API = "/api/v1"
 REQUIRED_LANGUAGES = [
-    "ar", "fa", "prs", "ps", "ckb", "kmr", "ku", "ti", "am", "so", "tr", "uk", "ru", "ro", "bg",
-    "sq", "sr", "hr", "bs", "pl", "ur", "bn", "ta", "vi", "zh", "fr", "en", "es", "it", "pt", "el",
-    "hu", "ka", "hy", "az", "ha", "ig", "yo", "ln", "wo", "rom", "dgs",
+    "ar",
+    "fa",
+    "prs",
+    "ps",
+    "ckb",
+    "kmr",
+    "ku",
+    "ti",
+    "am",
+    "so",
+    "tr",
+    "uk",
+    "ru",
+    "ro",
+    "bg",
+    "sq",
+    "sr",
+    "hr",
+    "bs",
+    "pl",
+    "ur",
+    "bn",
+    "ta",
+    "vi",
+    "zh",
+    "fr",
+    "en",
+    "es",
+    "it",
+    "pt",
+    "el",
+    "hu",
+    "ka",
+    "hy",
+    "az",
+    "ha",
+    "ig",
+    "yo",
+    "ln",
+    "wo",
+    "rom",
+    "dgs",
 ]
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43,}")
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def create_token(app, email: str) -> str:
     """Run the real CLI command and take the token from its last line.
@@ -93,6 +133,7 @@ def admin_token(app, demo) -> str:
 
 # --- the language catalogue -----------------------------------------------------------------------
 
+
 def test_catalogue_covers_the_required_languages():
     assert isinstance(LANGUAGES, tuple)
     assert len(set(LANGUAGES)) == len(LANGUAGES)
@@ -145,10 +186,20 @@ def test_languages_endpoint_names_every_language(client, locale):
     assert all(set(item) == {"code", "name"} and item["name"].strip() for item in items)
     names = {item["code"]: item["name"] for item in items}
     expected = {
-        "de": {"prs": "Dari", "dgs": "Deutsche Gebärdensprache", "ar": "Arabisch",
-               "kmr": "Kurmandschi", "tr": "Türkisch"},
-        "en": {"prs": "Dari", "dgs": "German Sign Language", "ar": "Arabic",
-               "kmr": "Kurmanji (Northern Kurdish)", "tr": "Turkish"},
+        "de": {
+            "prs": "Dari",
+            "dgs": "Deutsche Gebärdensprache",
+            "ar": "Arabisch",
+            "kmr": "Kurmandschi",
+            "tr": "Türkisch",
+        },
+        "en": {
+            "prs": "Dari",
+            "dgs": "German Sign Language",
+            "ar": "Arabic",
+            "kmr": "Kurmanji (Northern Kurdish)",
+            "tr": "Turkish",
+        },
     }[locale]
     assert {code: names[code] for code in expected} == expected
 
@@ -161,20 +212,23 @@ def test_languages_locale_comes_from_lang_then_accept_language_then_german(clien
     assert first_arabic() == "Arabisch"
     assert first_arabic(headers={"Accept-Language": "en-GB,en;q=0.8"}) == "Arabic"
     assert first_arabic(headers={"Accept-Language": "fr-FR, fr;q=0.9"}) == "Arabisch"
-    assert first_arabic(query_string={"lang": "de"},
-                        headers={"Accept-Language": "en"}) == "Arabisch"
+    assert (
+        first_arabic(query_string={"lang": "de"}, headers={"Accept-Language": "en"}) == "Arabisch"
+    )
     response = client.get(f"{API}/languages", headers={"Accept-Language": "en"})
     assert "Accept-Language" in response.headers["Vary"]
 
 
 @pytest.mark.parametrize("value", ["fr", "", "EN", "de\x00"])
 def test_languages_refuses_an_unknown_lang(client, value):
-    error = assert_error(client.get(f"{API}/languages", query_string={"lang": value}),
-                         400, "bad_request")
+    error = assert_error(
+        client.get(f"{API}/languages", query_string={"lang": value}), 400, "bad_request"
+    )
     assert list(error["fields"]) == ["lang"]
 
 
 # --- tokens and /me -------------------------------------------------------------------------------
+
 
 def test_create_token_prints_the_token_alone_and_stores_only_its_hash(app, db, demo):
     token = create_token(app, demo.caseworker)
@@ -233,13 +287,16 @@ def test_a_bearer_token_takes_precedence_over_a_session(app, login_as, demo):
     assert_error(client.get(f"{API}/me", headers=bearer("nope")), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer not-a-valid-token"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Basic YWRtaW46ZGVtbw=="},
-    {"Authorization": "Bearer\x00"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-valid-token"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic YWRtaW46ZGVtbw=="},
+        {"Authorization": "Bearer\x00"},
+    ],
+)
 def test_me_without_a_valid_token_is_401(client, demo, headers):
     response = client.get(f"{API}/me", headers=headers)
     error = assert_error(response, 401, "unauthorized")
@@ -274,6 +331,7 @@ def test_lists_need_a_signed_in_user(client, demo):
 
 # --- pools and offices ----------------------------------------------------------------------------
 
+
 def test_pools_list_shows_kind_state_and_sharing(client, db, admin_token):
     body = client.get(f"{API}/pools", headers=bearer(admin_token)).get_json()
     assert body["next"] is None
@@ -283,8 +341,10 @@ def test_pools_list_shows_kind_state_and_sharing(client, db, admin_token):
     assert district["federal_state"] == town["federal_state"] == "NW"
     assert district["shares_with"] == [town["id"]]
     assert town["shares_with"] == [district["id"]]
-    assert all(set(pool) == {"id", "name", "kind", "federal_state", "shares_with"}
-               for pool in body["items"])
+    assert all(
+        set(pool) == {"id", "name", "kind", "federal_state", "shares_with"}
+        for pool in body["items"]
+    )
 
 
 @pytest.fixture
@@ -323,12 +383,14 @@ def test_offices_filtered_by_pool(client, db, admin_token, more_offices):
         assert {item["pool_id"] for item in items} == {pool.id}
     # A pool that does not exist has no offices; the largest id still reaches the database safely.
     for pool_id in (999999, 2**31 - 1):
-        body = client.get(f"{API}/offices", query_string={"pool_id": pool_id},
-                          headers=bearer(admin_token)).get_json()
+        body = client.get(
+            f"{API}/offices", query_string={"pool_id": pool_id}, headers=bearer(admin_token)
+        ).get_json()
         assert body == {"items": [], "next": None}
     last = encode_cursor("offices", 2**31 - 1)
-    body = client.get(f"{API}/offices", query_string={"cursor": last},
-                      headers=bearer(admin_token)).get_json()
+    body = client.get(
+        f"{API}/offices", query_string={"cursor": last}, headers=bearer(admin_token)
+    ).get_json()
     assert body == {"items": [], "next": None}
 
 
@@ -339,42 +401,48 @@ def test_every_role_may_list_pools_and_offices(app, client, demo):
         assert client.get(f"{API}/offices", headers=bearer(token)).status_code == 200
 
 
-@pytest.mark.parametrize(("url", "params", "field"), [
-    ("/pools", {"limit": "0"}, "limit"),
-    ("/pools", {"limit": "201"}, "limit"),
-    ("/pools", {"limit": "abc"}, "limit"),
-    ("/pools", {"limit": "-1"}, "limit"),
-    ("/pools", {"limit": "1.5"}, "limit"),
-    ("/pools", {"limit": ""}, "limit"),
-    ("/pools", {"limit": " 5"}, "limit"),
-    ("/pools", {"limit": "9" * 40}, "limit"),
-    ("/offices", {"limit": "5\x00"}, "limit"),
-    ("/pools", {"cursor": "garbage!"}, "cursor"),
-    ("/pools", {"cursor": ""}, "cursor"),
-    ("/pools", {"cursor": "eyJrIjoicG9vbHMiLCJhIjotMX0"}, "cursor"),  # {"k":"pools","a":-1}
-    ("/pools", {"cursor": "x" * 1000}, "cursor"),
-    ("/pools", {"cursor": "\x00"}, "cursor"),
-    ("/offices", {"cursor": encode_cursor("pools", 1)}, "cursor"),  # a cursor of another list
-    ("/offices", {"cursor": encode_cursor("offices", 2**31)}, "cursor"),
-    ("/offices", {"pool_id": "x"}, "pool_id"),
-    ("/offices", {"pool_id": "0"}, "pool_id"),
-    ("/offices", {"pool_id": str(2**31)}, "pool_id"),
-    ("/offices", {"pool_id": "1e3"}, "pool_id"),
-])
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [
+        ("/pools", {"limit": "0"}, "limit"),
+        ("/pools", {"limit": "201"}, "limit"),
+        ("/pools", {"limit": "abc"}, "limit"),
+        ("/pools", {"limit": "-1"}, "limit"),
+        ("/pools", {"limit": "1.5"}, "limit"),
+        ("/pools", {"limit": ""}, "limit"),
+        ("/pools", {"limit": " 5"}, "limit"),
+        ("/pools", {"limit": "9" * 40}, "limit"),
+        ("/offices", {"limit": "5\x00"}, "limit"),
+        ("/pools", {"cursor": "garbage!"}, "cursor"),
+        ("/pools", {"cursor": ""}, "cursor"),
+        ("/pools", {"cursor": "eyJrIjoicG9vbHMiLCJhIjotMX0"}, "cursor"),  # {"k":"pools","a":-1}
+        ("/pools", {"cursor": "x" * 1000}, "cursor"),
+        ("/pools", {"cursor": "\x00"}, "cursor"),
+        ("/offices", {"cursor": encode_cursor("pools", 1)}, "cursor"),  # a cursor of another list
+        ("/offices", {"cursor": encode_cursor("offices", 2**31)}, "cursor"),
+        ("/offices", {"pool_id": "x"}, "pool_id"),
+        ("/offices", {"pool_id": "0"}, "pool_id"),
+        ("/offices", {"pool_id": str(2**31)}, "pool_id"),
+        ("/offices", {"pool_id": "1e3"}, "pool_id"),
+    ],
+)
 def test_bad_query_parameters_are_400_with_fields(client, admin_token, url, params, field):
-    error = assert_error(client.get(API + url, query_string=params, headers=bearer(admin_token)),
-                         400, "bad_request")
+    error = assert_error(
+        client.get(API + url, query_string=params, headers=bearer(admin_token)), 400, "bad_request"
+    )
     assert list(error["fields"]) == [field]
     assert all(isinstance(m, str) and m for m in error["fields"][field])
 
 
 def test_several_bad_parameters_are_reported_together(client, admin_token):
-    response = client.get(f"{API}/offices", query_string={"limit": "0", "pool_id": "x"},
-                          headers=bearer(admin_token))
+    response = client.get(
+        f"{API}/offices", query_string={"limit": "0", "pool_id": "x"}, headers=bearer(admin_token)
+    )
     assert set(assert_error(response, 400, "bad_request")["fields"]) == {"limit", "pool_id"}
 
 
 # --- errors ---------------------------------------------------------------------------------------
+
 
 def test_unknown_api_path_is_json_404(client, admin_token):
     for headers in ({}, bearer(admin_token)):
@@ -405,8 +473,10 @@ def test_browser_session_post_to_the_api_needs_the_csrf_header(app):
     with app.test_request_context(f"{API}/me", method="POST"), pytest.raises(CSRFError):
         _check_csrf_for_browser_sessions()
     forged = {"X-CSRFToken": "forged"}
-    with app.test_request_context(f"{API}/me", method="POST", headers=forged), \
-            pytest.raises(CSRFError):
+    with (
+        app.test_request_context(f"{API}/me", method="POST", headers=forged),
+        pytest.raises(CSRFError),
+    ):
         _check_csrf_for_browser_sessions()
     with app.test_request_context(f"{API}/me", method="POST") as ctx:
         ctx.request.environ["HTTP_X_CSRFTOKEN"] = generate_csrf()
@@ -418,6 +488,7 @@ def test_browser_session_post_to_the_api_needs_the_csrf_header(app):
 
 
 # --- the OpenAPI description ----------------------------------------------------------------------
+
 
 def _resolve(document: dict, node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
@@ -441,7 +512,11 @@ def _all_refs(node: Any):
 
 
 JSON_TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 
@@ -456,8 +531,19 @@ def _type_ok(value: Any, name: str) -> bool:
 def conforms(document: dict, schema: Any, value: Any, path: str = "$") -> None:
     """A small JSON Schema check for the keywords the document uses (no jsonschema installed)."""
     schema = _resolve(document, schema)
-    known = {"type", "properties", "required", "items", "enum", "additionalProperties",
-             "minimum", "maximum", "minLength", "description", "default"}
+    known = {
+        "type",
+        "properties",
+        "required",
+        "items",
+        "enum",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "minLength",
+        "description",
+        "default",
+    }
     assert set(schema) <= known, f"{path}: keyword(s) {set(schema) - known} not checked here"
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
@@ -566,8 +652,9 @@ def test_responses_conform_to_the_openapi_schemas(client, admin_token, more_offi
     check("/pools", "get", 400, client.get(f"{API}/pools?limit=0", headers=headers))
     check("/pools", "get", 401, client.get(f"{API}/pools"))
     check("/offices", "get", 200, client.get(f"{API}/offices?limit=3", headers=headers))
-    check("/offices", "get", 200,
-          client.get(f"{API}/offices?pool_id={more_offices}", headers=headers))
+    check(
+        "/offices", "get", 200, client.get(f"{API}/offices?pool_id={more_offices}", headers=headers)
+    )
     check("/offices", "get", 400, client.get(f"{API}/offices?cursor=x", headers=headers))
     check("/offices", "get", 401, client.get(f"{API}/offices"))
     error_schema = {"$ref": "#/components/schemas/Error"}

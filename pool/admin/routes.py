@@ -1,33 +1,544 @@
-"""Admin area: pools, offices and users. (Being built: see issue 2.)"""
+"""Admin area: pools, offices and users.
+
+Every view: load → authorise (admins only) → validate → call a service → commit → flash →
+redirect. Forms with errors are shown again with status 400 and keep what was typed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from pool.admin.forms import (
+    ConfirmForm,
+    OfficeFilterForm,
+    OfficeForm,
+    PoolForm,
+    UserFilterForm,
+    UserForm,
+    to_int,
+)
+from pool.db import db_session, utcnow
+from pool.forms import choices
+from pool.models import Office, OutboxMessage, Pool, User, UserRole
 from pool.permissions import roles_required
+from pool.services import org
+from pool.services import users as user_service
 
 bp = Blueprint("admin", __name__)
+
+USERS_PER_PAGE = 50
+MAX_ID = 2**31 - 1  # ids beyond the database's integer range do not exist
+
+
+def _get_or_404(model, object_id: int):
+    if object_id > MAX_ID:
+        abort(404)
+    obj = db_session().get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _conflict_message() -> str:
+    return _(
+        "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre Eingaben "
+        "und speichern Sie noch einmal."
+    )
+
+
+def _all_pools() -> list[Pool]:
+    return list(db_session().scalars(select(Pool).order_by(Pool.name)))
+
+
+def _add_error(form, message: str, field_name: str | None = None) -> None:
+    field = getattr(form, field_name, None) if field_name else None
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+# --- overview -------------------------------------------------------------------------------------
 
 
 @bp.get("/")
 @roles_required("admin")
 def index():
-    return render_template("admin/index.html")
+    s = db_session()
+    counts = {
+        "pools": s.scalar(select(func.count(Pool.id))) or 0,
+        "offices": s.scalar(select(func.count(Office.id)).where(Office.active.is_(True))) or 0,
+        "offices_inactive": s.scalar(select(func.count(Office.id)).where(Office.active.is_(False)))
+        or 0,
+        "users": s.scalar(
+            select(func.count(User.id)).where(
+                User.active.is_(True), User.password_hash.is_not(None)
+            )
+        )
+        or 0,
+        "invited": s.scalar(
+            select(func.count(User.id)).where(User.active.is_(True), User.password_hash.is_(None))
+        )
+        or 0,
+        "inactive": s.scalar(select(func.count(User.id)).where(User.active.is_(False))) or 0,
+        "failed_mail": s.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "failed")
+        )
+        or 0,
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# --- pools ----------------------------------------------------------------------------------------
 
 
 @bp.get("/pools")
 @roles_required("admin")
 def pools():
-    return render_template("admin/index.html")
+    s = db_session()
+    rows = s.scalars(select(Pool).options(selectinload(Pool.shares_with)).order_by(Pool.name)).all()
+    office_counts = dict(
+        s.execute(select(Office.pool_id, func.count(Office.id)).group_by(Office.pool_id)).all()
+    )
+    return render_template("admin/pools.html", pools=rows, office_counts=office_counts)
+
+
+def _pool_form(pool: Pool | None) -> PoolForm:
+    form = PoolForm(obj=pool) if pool is not None else PoolForm()
+    others = [p for p in _all_pools() if pool is None or p.id != pool.id]
+    form.shares_with.choices = choices((p.id, p.name) for p in others)
+    if request.method == "GET":
+        if pool is not None:
+            form.shares_with.data = [p.id for p in pool.shares_with]
+        else:
+            form.kind.data = form.kind.data or "district"
+    return form
+
+
+def _pool_values(form: PoolForm) -> dict:
+    return {
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "federal_state": form.federal_state.data,
+        "contact_email": form.contact_email.data,
+        "contact_phone": form.contact_phone.data,
+        "partner_ids": form.shares_with.data or [],
+    }
+
+
+@bp.route("/pools/new", methods=["GET", "POST"])
+@roles_required("admin")
+def pool_new():
+    form = _pool_form(None)
+    if form.validate_on_submit():
+        try:
+            pool = org.create_pool(db_session(), actor=_actor(), now=utcnow(), **_pool_values(form))
+            db_session().commit()
+        except org.OrgError as exc:
+            db_session().rollback()
+            _add_error(form, exc.message, exc.field)
+        except IntegrityError:
+            db_session().rollback()
+            _add_error(form, _conflict_message())
+        else:
+            flash(_("Der Pool %(name)s ist angelegt.", name=pool.name), "success")
+            return redirect(url_for("admin.pools"))
+    return render_template("admin/pool_form.html", form=form, pool=None), (
+        400 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def pool_edit(pool_id: int):
+    pool = _get_or_404(Pool, pool_id)
+    form = _pool_form(pool)
+    if form.validate_on_submit():
+        try:
+            changed = org.update_pool(db_session(), actor=_actor(), pool=pool, **_pool_values(form))
+            db_session().commit()
+        except org.OrgError as exc:
+            db_session().rollback()
+            _add_error(form, exc.message, exc.field)
+        except IntegrityError:
+            db_session().rollback()
+            _add_error(form, _conflict_message())
+        else:
+            if changed:
+                flash(
+                    _("Die Änderungen am Pool %(name)s sind gespeichert.", name=pool.name),
+                    "success",
+                )
+            else:
+                flash(_("Sie haben nichts geändert."), "info")
+            return redirect(url_for("admin.pools"))
+    return render_template("admin/pool_form.html", form=form, pool=pool), (
+        400 if request.method == "POST" else 200
+    )
+
+
+# --- offices --------------------------------------------------------------------------------------
+
+
+def _pool_choices(all_pools: list[Pool]):
+    return choices([("", _("Bitte wählen")), *((p.id, p.name) for p in all_pools)])
 
 
 @bp.get("/offices")
 @roles_required("admin")
 def offices():
-    return render_template("admin/index.html")
+    all_pools = _all_pools()
+    form = OfficeFilterForm(request.args)
+    form.pool.choices = choices([("", _("Alle Pools")), *((p.id, p.name) for p in all_pools)])
+    selected = form.pool.data if form.validate() else None
+    query = select(Office).join(Pool, Pool.id == Office.pool_id).order_by(Pool.name, Office.name)
+    if selected is not None:
+        query = query.where(Office.pool_id == selected)
+    rows = db_session().scalars(query).all()
+    caseworkers = dict(
+        db_session()
+        .execute(
+            select(UserRole.office_id, func.count(UserRole.id))
+            .where(UserRole.role == "caseworker")
+            .group_by(UserRole.office_id)
+        )
+        .all()
+    )
+    pools_by_id = {p.id: p for p in all_pools}
+    groups: list[tuple[Pool, list[Office]]] = []
+    for office in rows:
+        pool = pools_by_id[office.pool_id]
+        if not groups or groups[-1][0].id != pool.id:
+            groups.append((pool, []))
+        groups[-1][1].append(office)
+    shown_pools = [pools_by_id[selected]] if selected in pools_by_id else all_pools
+    empty_pools = [p for p in shown_pools if p.id not in {g[0].id for g in groups}]
+    return render_template(
+        "admin/offices.html",
+        form=form,
+        groups=groups,
+        empty_pools=empty_pools,
+        selected=selected,
+        caseworkers=caseworkers,
+        has_pools=bool(all_pools),
+    ), 200 if not form.errors else 400
+
+
+def _office_form(office: Office | None) -> OfficeForm:
+    form = OfficeForm(obj=office) if office is not None else OfficeForm()
+    form.pool_id.choices = _pool_choices(_all_pools())
+    if request.method == "GET" and office is None:
+        preset = request.args.get("pool", "")
+        try:
+            form.pool_id.data = to_int(preset) if preset else None
+        except ValueError:
+            form.pool_id.data = None
+    return form
+
+
+def _office_values(form: OfficeForm) -> dict:
+    return {
+        "name": form.name.data,
+        "phone": form.phone.data,
+        "cost_centre": form.cost_centre.data,
+        "active": form.active.data,
+    }
+
+
+def _selected_pool(form: OfficeForm) -> Pool | None:
+    pool = db_session().get(Pool, form.pool_id.data) if form.pool_id.data else None
+    if pool is None:
+        _add_error(form, _("Bitte wählen Sie einen Pool."), "pool_id")
+    return pool
+
+
+@bp.route("/offices/new", methods=["GET", "POST"])
+@roles_required("admin")
+def office_new():
+    form = _office_form(None)
+    if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
+        try:
+            office = org.create_office(
+                db_session(), actor=_actor(), pool=pool, now=utcnow(), **_office_values(form)
+            )
+            db_session().commit()
+        except org.OrgError as exc:
+            db_session().rollback()
+            _add_error(form, exc.message, exc.field)
+        except IntegrityError:
+            db_session().rollback()
+            _add_error(form, _conflict_message())
+        else:
+            flash(_("Die Dienststelle %(name)s ist angelegt.", name=office.name), "success")
+            return redirect(url_for("admin.offices", pool=office.pool_id))
+    return render_template("admin/office_form.html", form=form, office=None), (
+        400 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/offices/<int:office_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def office_edit(office_id: int):
+    office = _get_or_404(Office, office_id)
+    form = _office_form(office)
+    if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
+        try:
+            changed = org.update_office(
+                db_session(), actor=_actor(), office=office, pool=pool, **_office_values(form)
+            )
+            db_session().commit()
+        except org.OrgError as exc:
+            db_session().rollback()
+            _add_error(form, exc.message, exc.field)
+        except IntegrityError:
+            db_session().rollback()
+            _add_error(form, _conflict_message())
+        else:
+            if changed:
+                flash(
+                    _(
+                        "Die Änderungen an der Dienststelle %(name)s sind gespeichert.",
+                        name=office.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Sie haben nichts geändert."), "info")
+            return redirect(url_for("admin.offices", pool=office.pool_id))
+    return render_template("admin/office_form.html", form=form, office=office), (
+        400 if request.method == "POST" else 200
+    )
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+
+def _user_query(form: UserFilterForm):
+    query = select(User)
+    text = (form.q.data or "").strip().lower()
+    if text:
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
+            )
+        )
+    if form.role.data:
+        query = query.where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == form.role.data))
+        )
+    if form.status.data == "active":
+        query = query.where(User.active.is_(True), User.password_hash.is_not(None))
+    elif form.status.data == "invited":
+        query = query.where(User.active.is_(True), User.password_hash.is_(None))
+    elif form.status.data == "inactive":
+        query = query.where(User.active.is_(False))
+    return query
+
+
+def _page_number(raw: str | None) -> int:
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit():
+        return 1
+    return max(1, min(int(raw), 1_000_000))
 
 
 @bp.get("/users")
 @roles_required("admin")
 def users():
-    return render_template("admin/index.html")
+    form = UserFilterForm(request.args)
+    valid = form.validate()
+    query = _user_query(form) if valid else select(User)
+    s = db_session()
+    total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // USERS_PER_PAGE))
+    page = min(_page_number(form.page.data), pages)
+    rows = s.scalars(
+        query.order_by(func.lower(User.name), User.id)
+        .limit(USERS_PER_PAGE)
+        .offset((page - 1) * USERS_PER_PAGE)
+    ).all()
+    args = {
+        k: v
+        for k, v in (("q", form.q.data), ("role", form.role.data), ("status", form.status.data))
+        if v and valid
+    }
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        args=args,
+        confirm_form=ConfirmForm(formdata=None),
+    ), 200 if valid else 400
+
+
+def _user_form(user: User | None) -> tuple[UserForm, list]:
+    all_pools = _all_pools()
+    all_offices = (
+        db_session()
+        .scalars(
+            select(Office).join(Pool, Pool.id == Office.pool_id).order_by(Pool.name, Office.name)
+        )
+        .all()
+    )
+    form = UserForm(obj=user) if user is not None else UserForm()
+    pool_choices = choices((p.id, p.name) for p in all_pools)
+    form.coordinator_pools.choices = pool_choices
+    form.mediator_pools.choices = pool_choices
+    form.caseworker_offices.choices = choices(
+        (o.id, o.name if o.active else _("%(name)s (nicht aktiv)", name=o.name))
+        for o in all_offices
+    )
+    if request.method == "GET" and user is not None:
+        form.set_grants(user.roles)
+    # Office checkboxes grouped by pool, in the order of the choices.
+    groups: list[tuple[str, list]] = []
+    for office, option in zip(all_offices, form.caseworker_offices, strict=True):
+        if not groups or groups[-1][0] != office.pool.name:
+            groups.append((office.pool.name, []))
+        groups[-1][1].append(option)
+    return form, groups
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    form, office_groups = _user_form(None)
+    if form.validate_on_submit():
+        try:
+            user = user_service.create_user(
+                db_session(),
+                actor=_actor(),
+                email=form.email.data,
+                name=form.name.data,
+                grants=form.grants(),
+                now=utcnow(),
+                invite=True,
+            )
+            db_session().commit()
+        except user_service.UserError as exc:
+            db_session().rollback()
+            _add_error(form, str(exc))
+        except IntegrityError:
+            db_session().rollback()
+            _add_error(form, _conflict_message())
+        else:
+            flash(
+                _(
+                    "Die Einladung an %(email)s ist unterwegs. Der Link gilt einige Tage.",
+                    email=user.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template(
+        "admin/user_form.html", form=form, user=None, office_groups=office_groups
+    ), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    user = _get_or_404(User, user_id)
+    form, office_groups = _user_form(user)
+    actor = _actor()
+    if form.validate_on_submit():
+        s = db_session()
+        version = user.session_version
+        try:
+            old_grants = {(r.role, r.pool_id, r.office_id) for r in user.roles}
+            if old_grants != set(form.grants()):
+                user_service.set_roles(s, actor=actor, user=user, grants=form.grants())
+            if form.name.data != user.name or form.email.data.strip().lower() != user.email:
+                user_service.update_user(
+                    s, actor=actor, user=user, name=form.name.data, email=form.email.data
+                )
+            s.commit()
+        except user_service.UserError as exc:
+            s.rollback()
+            _add_error(form, str(exc))
+        except IntegrityError:
+            s.rollback()
+            _add_error(form, _conflict_message())
+        else:
+            if user.id == actor.id and user.session_version != version:
+                # A new e-mail address ends every session; this browser stays signed in.
+                session.clear()
+                login_user(user)
+            flash(_("Die Änderungen für %(name)s sind gespeichert.", name=user.name), "success")
+            if user.id == actor.id and not user.has_role("admin"):
+                return redirect(url_for("main.index"))
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        office_groups=office_groups,
+        confirm_form=ConfirmForm(formdata=None),
+    ), 400 if request.method == "POST" else 200
+
+
+def _user_action(user_id: int, action, success):
+    user = _get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(db_session(), actor=_actor(), user=user)
+        db_session().commit()
+    except user_service.UserError as exc:
+        db_session().rollback()
+        flash(str(exc), "error")
+    else:
+        flash(success(user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/invite")
+@roles_required("admin")
+def user_invite(user_id: int):
+    def resend(s, *, actor, user):
+        user_service.resend_invitation(s, actor=actor, user=user, now=utcnow())
+
+    return _user_action(
+        user_id,
+        resend,
+        lambda name: _(
+            "Eine neue Einladung an %(name)s ist unterwegs. Ältere Links gelten nicht mehr.",
+            name=name,
+        ),
+    )
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required("admin")
+def user_deactivate(user_id: int):
+    return _user_action(
+        user_id,
+        user_service.deactivate,
+        lambda name: _(
+            "Der Zugang von %(name)s ist deaktiviert. Die Person ist überall abgemeldet.", name=name
+        ),
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@roles_required("admin")
+def user_reactivate(user_id: int):
+    return _user_action(
+        user_id,
+        user_service.reactivate,
+        lambda name: _("Der Zugang von %(name)s ist wieder aktiv.", name=name),
+    )

@@ -31,8 +31,13 @@ T = TypeVar("T")
 class ApiError(Exception):
     """An error answered as ``{"error": {code, message, fields?}}`` (see pool.errors.json_error)."""
 
-    def __init__(self, status: int, message: str, code: str | None = None,
-                 fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -50,8 +55,9 @@ class QueryArgs:
     def _fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 
-    def integer(self, name: str, *, minimum: int = 1, maximum: int = MAX_ID,
-                default: int | None = None) -> int | None:
+    def integer(
+        self, name: str, *, minimum: int = 1, maximum: int = MAX_ID, default: int | None = None
+    ) -> int | None:
         raw = self.args.get(name)
         if raw is None:
             return default
@@ -85,6 +91,7 @@ class QueryArgs:
 
 # --- cursors --------------------------------------------------------------------------------------
 
+
 def encode_cursor(kind: str, after: int) -> str:
     """An opaque cursor: which list it belongs to and the last id of the page."""
     payload = json.dumps({"k": kind, "a": after}, separators=(",", ":")).encode()
@@ -110,6 +117,7 @@ def decode_cursor(kind: str, raw: str) -> int | None:
 
 # --- pages ----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PageRequest:
     kind: str
@@ -124,8 +132,9 @@ def page_request(query: QueryArgs, kind: str) -> PageRequest:
     return PageRequest(kind, limit or DEFAULT_LIMIT, after)
 
 
-def paginate(session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[int],
-             page: PageRequest) -> tuple[list[Any], str | None]:
+def paginate(
+    session: Session, stmt: Select[Any], id_column: InstrumentedAttribute[int], page: PageRequest
+) -> tuple[list[Any], str | None]:
     """One page of ``stmt`` in id order (keyset pagination) and the cursor of the next page."""
     if page.after is not None:
         stmt = stmt.where(id_column > page.after)
@@ -136,12 +145,14 @@ def paginate(session: Session, stmt: Select[Any], id_column: InstrumentedAttribu
     return rows, encode_cursor(page.kind, getattr(rows[-1], id_column.key))
 
 
-def list_response(rows: Sequence[T], serialize: Callable[[T], dict[str, Any]],
-                  next_cursor: str | None = None) -> dict[str, Any]:
+def list_response(
+    rows: Sequence[T], serialize: Callable[[T], dict[str, Any]], next_cursor: str | None = None
+) -> dict[str, Any]:
     return {"items": [serialize(row) for row in rows], "next": next_cursor}
 
 
 # --- locale ---------------------------------------------------------------------------------------
+
 
 def request_locale(query: QueryArgs) -> str:
     """``?lang=`` if given, else the best match of ``Accept-Language``, else the default."""

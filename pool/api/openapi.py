@@ -55,8 +55,8 @@ SCHEMAS: dict[str, Any] = {
                     "code": {
                         "type": "string",
                         "description": "Machine-readable, e.g. `bad_request`, `unauthorized`, "
-                                       "`forbidden`, `not_found`, `method_not_allowed`, "
-                                       "`validation_failed`, `conflict`, `busy`.",
+                        "`forbidden`, `not_found`, `method_not_allowed`, "
+                        "`validation_failed`, `conflict`, `busy`.",
                     },
                     "message": {"type": "string", "description": "For people."},
                     "fields": {
@@ -80,8 +80,8 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ID,
                 "description": "The pools the user's roles are scoped to: a coordinator's or "
-                               "mediator's pool, the pool of a caseworker's office. Empty for an "
-                               "admin only (the admin role is not scoped to a pool).",
+                "mediator's pool, the pool of a caseworker's office. Empty for an "
+                "admin only (the admin role is not scoped to a pool).",
             },
             "office_id": {
                 "type": ["integer", "null"],
@@ -102,7 +102,7 @@ SCHEMAS: dict[str, Any] = {
             "code": {
                 "type": "string",
                 "description": "BCP 47 primary language subtag (ISO 639-1 where one exists, "
-                               "else ISO 639-3), e.g. `ar`, `prs`, `ckb`, `dgs`.",
+                "else ISO 639-3), e.g. `ar`, `prs`, `ckb`, `dgs`.",
             },
             "name": {"type": "string", "description": "Name in the response's locale."},
         },
@@ -160,7 +160,7 @@ RESPONSES: dict[str, Any] = {
     },
     "Unauthorized": {
         "description": "Not signed in, or the bearer token is invalid or revoked, or its account "
-                       "is deactivated.",
+        "is deactivated.",
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
         "content": _json(_ref("Error")),
     },
@@ -221,8 +221,10 @@ PATHS: dict[str, Any] = {
             "summary": "The signed-in user",
             "tags": ["accounts"],
             "security": _SIGNED_IN,
-            "responses": {"200": _ok("The user the token or session acts as.", "Me"),
-                          "401": _error("Unauthorized")},
+            "responses": {
+                "200": _ok("The user the token or session acts as.", "Me"),
+                "401": _error("Unauthorized"),
+            },
         }
     },
     "/languages": {
@@ -230,8 +232,8 @@ PATHS: dict[str, Any] = {
             "operationId": "listLanguages",
             "summary": "The language catalogue",
             "description": "Names are in `lang` if given, else in the best match of "
-                           "`Accept-Language`, else in German. The response's `Content-Language` "
-                           "header names the locale used.",
+            "`Accept-Language`, else in German. The response's `Content-Language` "
+            "header names the locale used.",
             "tags": ["catalogues"],
             "security": _PUBLIC,
             "parameters": [
@@ -263,9 +265,11 @@ PATHS: dict[str, Any] = {
             "tags": ["organisation"],
             "security": _SIGNED_IN,
             "parameters": _PAGE_PARAMS,
-            "responses": {"200": _ok("One page of pools.", "PoolList"),
-                          "400": _error("BadRequest"),
-                          "401": _error("Unauthorized")},
+            "responses": {
+                "200": _ok("One page of pools.", "PoolList"),
+                "400": _error("BadRequest"),
+                "401": _error("Unauthorized"),
+            },
         }
     },
     "/offices": {
@@ -284,9 +288,11 @@ PATHS: dict[str, Any] = {
                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                 },
             ],
-            "responses": {"200": _ok("One page of offices.", "OfficeList"),
-                          "400": _error("BadRequest"),
-                          "401": _error("Unauthorized")},
+            "responses": {
+                "200": _ok("One page of offices.", "OfficeList"),
+                "400": _error("BadRequest"),
+                "401": _error("Unauthorized"),
+            },
         }
     },
 }
@@ -302,8 +308,8 @@ DOCUMENT: dict[str, Any] = {
         "title": "Dolmetscherpool API",
         "version": API_VERSION,
         "description": "JSON API of the interpreter pool. Errors have the form "
-                       '`{"error": {"code", "message", "fields"?}}`; lists have the form '
-                       '`{"items": [...], "next": cursor or null}`.',
+        '`{"error": {"code", "message", "fields"?}}`; lists have the form '
+        '`{"items": [...], "next": cursor or null}`.',
     },
     "servers": [{"url": "/api/v1"}],
     "security": _SIGNED_IN,
@@ -323,14 +329,14 @@ DOCUMENT: dict[str, Any] = {
                 "type": "http",
                 "scheme": "bearer",
                 "description": "An API token: `flask --app pool create-token EMAIL`, or the "
-                               "profile page. The token acts as its user.",
+                "profile page. The token acts as its user.",
             },
             "browserSession": {
                 "type": "apiKey",
                 "in": "cookie",
                 "name": "pool_session",
                 "description": "The signed-in browser session. Requests that change data must "
-                               "also send the CSRF token in the `X-CSRFToken` header.",
+                "also send the CSRF token in the `X-CSRFToken` header.",
             },
         },
     },

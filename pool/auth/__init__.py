@@ -1,4 +1,4 @@
-"""Sign-in wiring: Flask-Login with session versions, bearer tokens for the API, CSRF."""
+"""Sign-in wiring: Flask-Login with session versions, and CSRF. (Bearer tokens: pool/api.)"""
 
 from __future__ import annotations
 
@@ -28,16 +28,6 @@ def init_app(app: Flask) -> None:
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user
-
-    @login_manager.request_loader
-    def _load_user_from_token(req) -> User | None:
-        header = req.headers.get("Authorization", "")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip() or not req.path.startswith("/api/"):
-            return None
-        from pool.services.accounts import user_for_api_token
-
-        return user_for_api_token(db_session(), secret.strip())
 
     @login_manager.unauthorized_handler
     def _unauthorized():

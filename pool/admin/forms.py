@@ -1,0 +1,219 @@
+"""Forms of the admin area. Choices of pools and offices are filled in by the route."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from pool.forms import BaseForm, choices, email_validators
+from pool.models import FEDERAL_STATES
+from pool.views import ROLE_LABELS
+
+INVALID_CHOICE = _l("Bitte wählen Sie einen Eintrag aus der Liste.")
+INVALID_CHOICES = _l("Bitte wählen Sie nur Einträge aus der Liste.")
+PHONE_PATTERN = r"^[0-9+()/\-. ]*$"
+PHONE_MESSAGE = _l("Bitte nur Ziffern, Leerzeichen und + ( ) / - verwenden.")
+
+POOL_KIND_LABELS = {
+    "district": _l("Kreispool (Landkreis)"),
+    "municipal": _l("Stadtpool (Stadt oder Gemeinde)"),
+}
+
+
+def to_int(value):
+    """Coerce a select value to an id; anything else is a ValueError, never a TypeError."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise ValueError("not an id")
+    return int(text)
+
+
+def optional_int(value):
+    if value in (None, ""):
+        return None
+    return to_int(value)
+
+
+class Select(SelectField):
+    """A select whose errors are German sentences instead of WTForms' defaults."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", INVALID_CHOICE)
+        kwargs.setdefault("invalid_choice_message", INVALID_CHOICE)
+        super().__init__(*args, **kwargs)
+        # The form macros treat selects by this type name (no "optional" marker).
+        self.type = "SelectField"
+
+
+class CheckboxList(SelectMultipleField):
+    """Several checkboxes; the template renders them inside a fieldset with a legend."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", to_int)
+        kwargs.setdefault("invalid_value_message", INVALID_CHOICES)
+        kwargs.setdefault("invalid_choice_message", INVALID_CHOICES)
+        super().__init__(*args, **kwargs)
+
+
+def _phone(label):
+    return StringField(
+        label,
+        validators=[
+            Optional(),
+            Length(max=40, message=_l("Höchstens 40 Zeichen.")),
+            Regexp(PHONE_PATTERN, message=PHONE_MESSAGE),
+        ],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
+
+
+def federal_state_choices():
+    states = sorted(FEDERAL_STATES.items(), key=lambda item: item[1])
+    return choices([("", _l("Bitte wählen")), *states])
+
+
+class PoolForm(BaseForm):
+    name = StringField(
+        _l("Name des Pools"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=120, message=_l("Höchstens 120 Zeichen.")),
+        ],
+        description=_l("Zum Beispiel: Landkreis Musterland oder Stadt Neustadt"),
+    )
+    kind = Select(
+        _l("Art des Pools"),
+        choices=choices(POOL_KIND_LABELS.items()),
+        validators=[DataRequired(_l("Bitte wählen Sie die Art des Pools."))],
+    )
+    federal_state = Select(
+        _l("Bundesland"),
+        choices=federal_state_choices(),
+        validators=[DataRequired(_l("Bitte wählen Sie ein Bundesland."))],
+        description=_l("Wichtig für Feiertage und Fristen."),
+    )
+    contact_email = StringField(
+        _l("E-Mail-Adresse der Koordinierungsstelle"),
+        validators=[Optional(), *email_validators()],
+        render_kw={"type": "email", "inputmode": "email", "autocomplete": "off"},
+    )
+    contact_phone = _phone(_l("Telefon der Koordinierungsstelle"))
+    shares_with = CheckboxList(
+        _l("Teilt Sprachmittler:innen mit"),
+        description=_l("Die gewählten Pools dürfen die Sprachmittler:innen dieses Pools anfragen."),
+    )
+    submit = SubmitField(_l("Speichern"))
+
+
+class OfficeForm(BaseForm):
+    pool_id = Select(
+        _l("Pool"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Bitte wählen Sie einen Pool."))],
+    )
+    name = StringField(
+        _l("Name der Dienststelle"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=160, message=_l("Höchstens 160 Zeichen.")),
+        ],
+        description=_l("Zum Beispiel: Jugendamt, Grundschule am Park"),
+    )
+    phone = _phone(_l("Telefon"))
+    cost_centre = StringField(
+        _l("Kostenstelle"),
+        validators=[Optional(), Length(max=40, message=_l("Höchstens 40 Zeichen."))],
+        description=_l("Für die Abrechnung der Aufwandsentschädigungen."),
+    )
+    active = BooleanField(_l("Aktiv: Die Dienststelle kann Einsätze anfragen."), default=True)
+    submit = SubmitField(_l("Speichern"))
+
+
+class OfficeFilterForm(BaseForm):
+    """Filter of the office list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    pool = Select(_l("Pool"), coerce=optional_int)
+
+
+class UserForm(BaseForm):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=120, message=_l("Höchstens 120 Zeichen.")),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    email = StringField(
+        _l("E-Mail-Adresse"),
+        validators=[
+            DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse ein.")),
+            *email_validators(),
+        ],
+        render_kw={"type": "email", "inputmode": "email", "autocomplete": "off"},
+    )
+    is_admin = BooleanField(_l("Administration: richtet Pools, Dienststellen und Zugänge ein"))
+    coordinator_pools = CheckboxList(_l("Koordination in diesen Pools"))
+    caseworker_offices = CheckboxList(_l("Sachbearbeitung in diesen Dienststellen"))
+    mediator_pools = CheckboxList(_l("Sprachmittlung in diesen Pools"))
+    submit = SubmitField(_l("Speichern"))
+
+    def grants(self) -> list[tuple[str, int | None, int | None]]:
+        result: list[tuple[str, int | None, int | None]] = []
+        if self.is_admin.data:
+            result.append(("admin", None, None))
+        result += [("coordinator", pool_id, None) for pool_id in self.coordinator_pools.data or []]
+        result += [
+            ("caseworker", None, office_id) for office_id in self.caseworker_offices.data or []
+        ]
+        result += [("mediator", pool_id, None) for pool_id in self.mediator_pools.data or []]
+        return result
+
+    def set_grants(self, roles) -> None:
+        self.is_admin.data = any(r.role == "admin" for r in roles)
+        self.coordinator_pools.data = sorted(r.pool_id for r in roles if r.role == "coordinator")
+        self.caseworker_offices.data = sorted(r.office_id for r in roles if r.role == "caseworker")
+        self.mediator_pools.data = sorted(r.pool_id for r in roles if r.role == "mediator")
+
+
+STATUS_LABELS = {
+    "active": _l("Aktiv"),
+    "invited": _l("Eingeladen, noch kein Passwort"),
+    "inactive": _l("Deaktiviert"),
+}
+
+
+class UserFilterForm(BaseForm):
+    """Search and filter of the user list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Name oder E-Mail-Adresse"),
+        validators=[Optional(), Length(max=120, message=_l("Höchstens 120 Zeichen."))],
+        render_kw={"type": "search"},
+    )
+    role = Select(
+        _l("Rolle"), default="", choices=choices([("", _l("Alle Rollen")), *ROLE_LABELS.items()])
+    )
+    status = Select(
+        _l("Status"), default="", choices=choices([("", _l("Alle")), *STATUS_LABELS.items()])
+    )
+    page = StringField(validators=[Optional(), Length(max=9)])
+
+
+class ConfirmForm(BaseForm):
+    """Only the CSRF token, for POST buttons."""
+
+    submit = SubmitField(_l("Bestätigen"))

@@ -1,0 +1,270 @@
+"""Pools and offices, as the admin area manages them.
+
+Every function takes the session and the acting user, changes data, writes an audit event and
+flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pool import audit
+from pool.models import FEDERAL_STATES, Office, Pool, User
+from pool.models.org import POOL_KINDS
+
+
+class OrgError(ValueError):
+    """The change breaks a rule; the message is for the user, ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _actor_id(actor: User | None) -> int | None:
+    return actor.id if actor else None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _changed(obj: object, values: dict) -> list[str]:
+    """Set the attributes that differ; return their names (for the audit event, never values)."""
+    changed = []
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+# --- pools ----------------------------------------------------------------------------------------
+
+
+def _check_pool_values(
+    session: Session, *, name: str, kind: str, federal_state: str, pool_id: int | None
+) -> None:
+    if not name:
+        raise OrgError(_("Bitte geben Sie einen Namen ein."), "name")
+    if kind not in POOL_KINDS:
+        raise OrgError(_("Bitte wählen Sie die Art des Pools."), "kind")
+    if federal_state not in FEDERAL_STATES:
+        raise OrgError(_("Bitte wählen Sie ein Bundesland."), "federal_state")
+    query = select(Pool.id).where(func.lower(Pool.name) == name.lower())
+    if pool_id is not None:
+        query = query.where(Pool.id != pool_id)
+    if session.scalars(query).first() is not None:
+        raise OrgError(
+            _("Es gibt schon einen Pool mit diesem Namen. Bitte wählen Sie einen anderen Namen."),
+            "name",
+        )
+
+
+def _load_partners(session: Session, partner_ids: Iterable[int], pool_id: int | None) -> list[Pool]:
+    wanted = set(partner_ids)
+    if pool_id is not None and pool_id in wanted:
+        raise OrgError(_("Ein Pool kann nicht mit sich selbst teilen."), "shares_with")
+    if not wanted:
+        return []
+    partners = list(session.scalars(select(Pool).where(Pool.id.in_(wanted)).order_by(Pool.name)))
+    if len(partners) != len(wanted):
+        raise OrgError(_("Einer der gewählten Pools existiert nicht mehr."), "shares_with")
+    return partners
+
+
+def _flush_unique(session: Session, message: str, field: str) -> None:
+    """Flush; a unique key that another request took in the meantime becomes an OrgError."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise OrgError(message, field) from exc
+
+
+def create_pool(
+    session: Session,
+    *,
+    actor: User | None,
+    name: str,
+    kind: str,
+    federal_state: str,
+    contact_email: str | None,
+    contact_phone: str | None,
+    partner_ids: Iterable[int],
+    now: datetime,
+) -> Pool:
+    name = name.strip()
+    _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=None)
+    pool = Pool(
+        name=name,
+        kind=kind,
+        federal_state=federal_state,
+        contact_email=_blank_to_none(contact_email),
+        contact_phone=_blank_to_none(contact_phone),
+        created_at=now,
+    )
+    pool.shares_with = _load_partners(session, partner_ids, None)
+    session.add(pool)
+    _flush_unique(session, _("Es gibt schon einen Pool mit diesem Namen."), "name")
+    audit.record(
+        session,
+        _actor_id(actor),
+        "pool.created",
+        "pool",
+        pool.id,
+        {
+            "kind": kind,
+            "federal_state": federal_state,
+            "shares_with": [p.id for p in pool.shares_with],
+        },
+    )
+    return pool
+
+
+def update_pool(
+    session: Session,
+    *,
+    actor: User | None,
+    pool: Pool,
+    name: str,
+    kind: str,
+    federal_state: str,
+    contact_email: str | None,
+    contact_phone: str | None,
+    partner_ids: Iterable[int],
+) -> list[str]:
+    """Change the pool; returns the names of the changed fields (empty: nothing changed)."""
+    name = name.strip()
+    _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=pool.id)
+    partners = _load_partners(session, partner_ids, pool.id)
+    changed = _changed(
+        pool,
+        {
+            "name": name,
+            "kind": kind,
+            "federal_state": federal_state,
+            "contact_email": _blank_to_none(contact_email),
+            "contact_phone": _blank_to_none(contact_phone),
+        },
+    )
+    if {p.id for p in pool.shares_with} != {p.id for p in partners}:
+        pool.shares_with = partners
+        changed.append("shares_with")
+    if not changed:
+        return changed
+    _flush_unique(session, _("Es gibt schon einen Pool mit diesem Namen."), "name")
+    details: dict = {"fields": changed}
+    if "shares_with" in changed:
+        details["shares_with"] = [p.id for p in partners]
+    audit.record(session, _actor_id(actor), "pool.updated", "pool", pool.id, details)
+    return changed
+
+
+# --- offices --------------------------------------------------------------------------------------
+
+
+def _check_office_values(session: Session, *, pool: Pool, name: str, office_id: int | None) -> None:
+    if not name:
+        raise OrgError(_("Bitte geben Sie einen Namen ein."), "name")
+    query = select(Office.id).where(
+        Office.pool_id == pool.id, func.lower(Office.name) == name.lower()
+    )
+    if office_id is not None:
+        query = query.where(Office.id != office_id)
+    if session.scalars(query).first() is not None:
+        raise OrgError(
+            _("Im Pool %(pool)s gibt es schon eine Dienststelle mit diesem Namen.", pool=pool.name),
+            "name",
+        )
+
+
+def create_office(
+    session: Session,
+    *,
+    actor: User | None,
+    pool: Pool,
+    name: str,
+    phone: str | None,
+    cost_centre: str | None,
+    active: bool,
+    now: datetime,
+) -> Office:
+    name = name.strip()
+    _check_office_values(session, pool=pool, name=name, office_id=None)
+    office = Office(
+        pool_id=pool.id,
+        name=name,
+        phone=_blank_to_none(phone),
+        cost_centre=_blank_to_none(cost_centre),
+        active=bool(active),
+        created_at=now,
+    )
+    session.add(office)
+    _flush_unique(
+        session, _("In diesem Pool gibt es schon eine Dienststelle mit diesem Namen."), "name"
+    )
+    audit.record(
+        session,
+        _actor_id(actor),
+        "office.created",
+        "office",
+        office.id,
+        {"pool_id": pool.id, "active": office.active},
+    )
+    return office
+
+
+def update_office(
+    session: Session,
+    *,
+    actor: User | None,
+    office: Office,
+    pool: Pool,
+    name: str,
+    phone: str | None,
+    cost_centre: str | None,
+    active: bool,
+) -> list[str]:
+    """Change the office; returns the names of the changed fields (empty: nothing changed)."""
+    name = name.strip()
+    _check_office_values(session, pool=pool, name=name, office_id=office.id)
+    was_active = office.active
+    changed = _changed(
+        office,
+        {
+            "pool_id": pool.id,
+            "name": name,
+            "phone": _blank_to_none(phone),
+            "cost_centre": _blank_to_none(cost_centre),
+            "active": bool(active),
+        },
+    )
+    if not changed:
+        return changed
+    if "pool_id" in changed:
+        # Keep the relationship in step with the new foreign key.
+        office.pool = pool
+    _flush_unique(
+        session, _("In diesem Pool gibt es schon eine Dienststelle mit diesem Namen."), "name"
+    )
+    audit.record(
+        session,
+        _actor_id(actor),
+        "office.updated",
+        "office",
+        office.id,
+        {"fields": changed, "pool_id": pool.id},
+    )
+    if was_active != office.active:
+        action = "office.activated" if office.active else "office.deactivated"
+        audit.record(session, _actor_id(actor), action, "office", office.id)
+    return changed
