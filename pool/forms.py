@@ -7,7 +7,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, StringField
+from wtforms import Field, PasswordField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length
 
@@ -78,3 +78,9 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 LOCALE_CHOICES = (("de", "Deutsch"), ("en", "English"))
+
+
+class ConfirmForm(BaseForm):
+    """Only the CSRF token and a button, for POST actions."""
+
+    submit = SubmitField(_l("Bestätigen"))

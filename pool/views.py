@@ -54,7 +54,8 @@ def navigation() -> list[dict]:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
-        from pool.auth.forms import ConfirmForm, LanguageForm
+        from pool.auth.forms import LanguageForm
+        from pool.forms import ConfirmForm
 
         language = current_language()
         if not has_request_context():  # e-mails rendered by the scheduler or a command

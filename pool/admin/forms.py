@@ -194,10 +194,7 @@ STATUS_LABELS = {
 
 
 class UserFilterForm(BaseForm):
-    """Search and filter of the user list (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
+    """Search and filter of the user list (sent by POST: the search text is personal data)."""
 
     q = StringField(
         _l("Name oder E-Mail-Adresse"),
@@ -210,10 +207,3 @@ class UserFilterForm(BaseForm):
     status = Select(
         _l("Status"), default="", choices=choices([("", _l("Alle")), *STATUS_LABELS.items()])
     )
-    page = StringField(validators=[Optional(), Length(max=9)])
-
-
-class ConfirmForm(BaseForm):
-    """Only the CSRF token, for POST buttons."""
-
-    submit = SubmitField(_l("Bestätigen"))

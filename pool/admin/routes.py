@@ -12,9 +12,9 @@ from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from pool.admin.forms import (
-    ConfirmForm,
     OfficeFilterForm,
     OfficeForm,
     PoolForm,
@@ -23,10 +23,10 @@ from pool.admin.forms import (
     to_int,
 )
 from pool.db import db_session, utcnow
-from pool.forms import choices
+from pool.forms import ConfirmForm, choices
 from pool.models import Office, OutboxMessage, Pool, User, UserRole
 from pool.permissions import roles_required
-from pool.services import org
+from pool.services import ServiceError, org
 from pool.services import users as user_service
 
 bp = Blueprint("admin", __name__)
@@ -65,6 +65,25 @@ def _add_error(form, message: str, field_name: str | None = None) -> None:
         field.errors = [*field.errors, message]
     else:
         form.form_errors.append(message)
+
+
+def _save(form, change):
+    """Run ``change`` (a service call) and commit. A broken rule or a concurrent change rolls back
+    and becomes an error on the form. Returns ``(True, result)`` on success, else ``(False, None)``.
+    """
+    s = db_session()
+    try:
+        result = change()
+        s.commit()
+    except ServiceError as exc:
+        s.rollback()
+        _add_error(form, exc.message, exc.field)
+    except IntegrityError:
+        s.rollback()
+        _add_error(form, _conflict_message())
+    else:
+        return True, result
+    return False, None
 
 
 # --- overview -------------------------------------------------------------------------------------
@@ -140,16 +159,13 @@ def _pool_values(form: PoolForm) -> dict:
 def pool_new():
     form = _pool_form(None)
     if form.validate_on_submit():
-        try:
-            pool = org.create_pool(db_session(), actor=_actor(), now=utcnow(), **_pool_values(form))
-            db_session().commit()
-        except org.OrgError as exc:
-            db_session().rollback()
-            _add_error(form, exc.message, exc.field)
-        except IntegrityError:
-            db_session().rollback()
-            _add_error(form, _conflict_message())
-        else:
+        saved, pool = _save(
+            form,
+            lambda: org.create_pool(
+                db_session(), actor=_actor(), now=utcnow(), **_pool_values(form)
+            ),
+        )
+        if saved:
             flash(_("Der Pool %(name)s ist angelegt.", name=pool.name), "success")
             return redirect(url_for("admin.pools"))
     return render_template("admin/pool_form.html", form=form, pool=None), (
@@ -163,16 +179,11 @@ def pool_edit(pool_id: int):
     pool = _get_or_404(Pool, pool_id)
     form = _pool_form(pool)
     if form.validate_on_submit():
-        try:
-            changed = org.update_pool(db_session(), actor=_actor(), pool=pool, **_pool_values(form))
-            db_session().commit()
-        except org.OrgError as exc:
-            db_session().rollback()
-            _add_error(form, exc.message, exc.field)
-        except IntegrityError:
-            db_session().rollback()
-            _add_error(form, _conflict_message())
-        else:
+        saved, changed = _save(
+            form,
+            lambda: org.update_pool(db_session(), actor=_actor(), pool=pool, **_pool_values(form)),
+        )
+        if saved:
             if changed:
                 flash(
                     _("Die Änderungen am Pool %(name)s sind gespeichert.", name=pool.name),
@@ -266,18 +277,13 @@ def _selected_pool(form: OfficeForm) -> Pool | None:
 def office_new():
     form = _office_form(None)
     if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
-        try:
-            office = org.create_office(
+        saved, office = _save(
+            form,
+            lambda: org.create_office(
                 db_session(), actor=_actor(), pool=pool, now=utcnow(), **_office_values(form)
-            )
-            db_session().commit()
-        except org.OrgError as exc:
-            db_session().rollback()
-            _add_error(form, exc.message, exc.field)
-        except IntegrityError:
-            db_session().rollback()
-            _add_error(form, _conflict_message())
-        else:
+            ),
+        )
+        if saved:
             flash(_("Die Dienststelle %(name)s ist angelegt.", name=office.name), "success")
             return redirect(url_for("admin.offices", pool=office.pool_id))
     return render_template("admin/office_form.html", form=form, office=None), (
@@ -291,18 +297,13 @@ def office_edit(office_id: int):
     office = _get_or_404(Office, office_id)
     form = _office_form(office)
     if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
-        try:
-            changed = org.update_office(
+        saved, changed = _save(
+            form,
+            lambda: org.update_office(
                 db_session(), actor=_actor(), office=office, pool=pool, **_office_values(form)
-            )
-            db_session().commit()
-        except org.OrgError as exc:
-            db_session().rollback()
-            _add_error(form, exc.message, exc.field)
-        except IntegrityError:
-            db_session().rollback()
-            _add_error(form, _conflict_message())
-        else:
+            ),
+        )
+        if saved:
             if changed:
                 flash(
                     _(
@@ -352,25 +353,44 @@ def _page_number(raw: str | None) -> int:
     return max(1, min(int(raw), 1_000_000))
 
 
-@bp.get("/users")
+USER_SEARCH_KEY = "admin_user_search"
+
+
+@bp.route("/users", methods=["GET", "POST"])
 @roles_required("admin")
 def users():
-    form = UserFilterForm(request.args)
-    valid = form.validate()
+    """The user list. Role and status filters travel in the URL; the typed search text is sent by
+    POST and kept in the session, so no name or e-mail address appears in a URL or access log."""
+    status_code = 200
+    if request.method == "POST":
+        form = UserFilterForm()
+        if request.form.get("reset"):
+            session.pop(USER_SEARCH_KEY, None)
+            return redirect(url_for("admin.users"))
+        if form.validate_on_submit():
+            session[USER_SEARCH_KEY] = form.q.data or ""
+            args = {k: v for k, v in (("role", form.role.data), ("status", form.status.data)) if v}
+            return redirect(url_for("admin.users", **args))
+        status_code = 400
+    else:
+        values = MultiDict(request.args)
+        values.setlist("q", [session.get(USER_SEARCH_KEY, "")])
+        form = UserFilterForm(formdata=values, meta={"csrf": False})
+        if not form.validate():
+            status_code = 400
+    valid = status_code == 200
     query = _user_query(form) if valid else select(User)
     s = db_session()
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // USERS_PER_PAGE))
-    page = min(_page_number(form.page.data), pages)
+    page = min(_page_number(request.args.get("page")), pages)
     rows = s.scalars(
         query.order_by(func.lower(User.name), User.id)
         .limit(USERS_PER_PAGE)
         .offset((page - 1) * USERS_PER_PAGE)
     ).all()
     args = {
-        k: v
-        for k, v in (("q", form.q.data), ("role", form.role.data), ("status", form.status.data))
-        if v and valid
+        k: v for k, v in (("role", form.role.data), ("status", form.status.data)) if v and valid
     }
     return render_template(
         "admin/users.html",
@@ -380,8 +400,9 @@ def users():
         page=page,
         pages=pages,
         args=args,
+        filtered=bool(args or (valid and form.q.data)),
         confirm_form=ConfirmForm(formdata=None),
-    ), 200 if valid else 400
+    ), status_code
 
 
 def _user_form(user: User | None) -> tuple[UserForm, list]:
@@ -417,8 +438,9 @@ def _user_form(user: User | None) -> tuple[UserForm, list]:
 def user_new():
     form, office_groups = _user_form(None)
     if form.validate_on_submit():
-        try:
-            user = user_service.create_user(
+        saved, user = _save(
+            form,
+            lambda: user_service.create_user(
                 db_session(),
                 actor=_actor(),
                 email=form.email.data,
@@ -426,15 +448,9 @@ def user_new():
                 grants=form.grants(),
                 now=utcnow(),
                 invite=True,
-            )
-            db_session().commit()
-        except user_service.UserError as exc:
-            db_session().rollback()
-            _add_error(form, str(exc))
-        except IntegrityError:
-            db_session().rollback()
-            _add_error(form, _conflict_message())
-        else:
+            ),
+        )
+        if saved:
             flash(
                 _(
                     "Die Einladung an %(email)s ist unterwegs. Der Link gilt einige Tage.",
@@ -455,9 +471,10 @@ def user_edit(user_id: int):
     form, office_groups = _user_form(user)
     actor = _actor()
     if form.validate_on_submit():
-        s = db_session()
         version = user.session_version
-        try:
+
+        def change() -> None:
+            s = db_session()
             old_grants = {(r.role, r.pool_id, r.office_id) for r in user.roles}
             if old_grants != set(form.grants()):
                 user_service.set_roles(s, actor=actor, user=user, grants=form.grants())
@@ -465,14 +482,9 @@ def user_edit(user_id: int):
                 user_service.update_user(
                     s, actor=actor, user=user, name=form.name.data, email=form.email.data
                 )
-            s.commit()
-        except user_service.UserError as exc:
-            s.rollback()
-            _add_error(form, str(exc))
-        except IntegrityError:
-            s.rollback()
-            _add_error(form, _conflict_message())
-        else:
+
+        saved, _result = _save(form, change)
+        if saved:
             if user.id == actor.id and user.session_version != version:
                 # A new e-mail address ends every session; this browser stays signed in.
                 session.clear()
@@ -498,9 +510,9 @@ def _user_action(user_id: int, action, success):
     try:
         action(db_session(), actor=_actor(), user=user)
         db_session().commit()
-    except user_service.UserError as exc:
+    except ServiceError as exc:
         db_session().rollback()
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     else:
         flash(success(user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id))

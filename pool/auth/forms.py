@@ -87,12 +87,6 @@ class TokenForm(BaseForm):
     submit = SubmitField(_l("Schlüssel erstellen"))
 
 
-class ConfirmForm(BaseForm):
-    """A form with only the CSRF token and a button, for POST actions."""
-
-    submit = SubmitField(_l("Bestätigen"))
-
-
 class LanguageForm(BaseForm):
     locale = SelectField(_l("Sprache"), choices=choices(LOCALE_CHOICES))
     remember = BooleanField(default=True)

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from pool import audit
 from pool.auth.forms import (
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -32,6 +31,7 @@ from pool.auth.forms import (
     TokenForm,
 )
 from pool.db import db_session, utcnow
+from pool.forms import ConfirmForm
 from pool.i18n import LOCALE_COOKIE
 from pool.models import ApiToken
 from pool.security import client_address, password_problems

@@ -17,15 +17,11 @@ from sqlalchemy.orm import Session
 from pool import audit
 from pool.models import FEDERAL_STATES, Office, Pool, User
 from pool.models.org import POOL_KINDS
+from pool.services import ServiceError
 
 
-class OrgError(ValueError):
-    """The change breaks a rule; the message is for the user, ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OrgError(ServiceError):
+    """A change to pools or offices breaks a rule."""
 
 
 def _actor_id(actor: User | None) -> int | None:

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from pool import audit
 from pool.models import ROLES, User, UserRole
 from pool.security import hash_password
+from pool.services import ServiceError
 from pool.services.accounts import end_all_sessions, normalise_email, send_invitation
 
 # (role, pool_id, office_id)
 Grant = tuple[str, int | None, int | None]
 
 
-class UserError(ValueError):
-    """The change breaks a rule; the message is for the user."""
+class UserError(ServiceError):
+    """A change to users or roles breaks a rule."""
 
 
 def _actor_id(actor: User | None) -> int | None:
