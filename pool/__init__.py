@@ -36,6 +36,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         )
     if app.config["ENV_NAME"] == "production" and len(app.config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY is too short: use at least 32 random characters.")
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SMTP_HOST"):
+        raise RuntimeError("SMTP_HOST is not set: production mode needs a mail server.")
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

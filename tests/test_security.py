@@ -123,7 +123,14 @@ def test_production_cookies_are_secure(database_url, demo):
 @pytest.mark.parametrize("secret", [None, "", DEV_SECRET_KEY, "short"])
 def test_production_refuses_to_start_without_a_real_secret_key(database_url, secret):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app(app_config(database_url, ENV_NAME="production", SECRET_KEY=secret))
+        create_app(
+            app_config(database_url, ENV_NAME="production", SECRET_KEY=secret, SMTP_HOST="mail")
+        )
+
+
+def test_production_refuses_to_start_without_a_mail_server(database_url):
+    with pytest.raises(RuntimeError, match="SMTP_HOST"):
+        create_app(app_config(database_url, ENV_NAME="production", SECRET_KEY="a" * 48))
 
 
 def test_error_pages_are_german(database_url, demo):
