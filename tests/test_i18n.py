@@ -42,3 +42,32 @@ def test_a_signed_in_users_choice_is_stored_with_the_account(login_as, db):
     client.post("/language", data={"csrf_token": csrf_token(client, "/"), "locale": "en"})
     assert get_user(db, "sprachmittlung@demo.example").locale == "en"
     assert "Sign out" in text(client.get("/"))
+
+
+def test_every_text_of_the_interface_has_an_english_translation(tmp_path):
+    """Extract the texts from the code and templates as `make extract-messages` does and check
+    that the English catalogue translates every one of them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+         "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with (root / "pool/translations/en/LC_MESSAGES/messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    translated = {
+        m.id
+        for m in catalogue
+        if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
+    missing = sorted(str(i) for i in wanted - translated)
+    assert not missing, f"run `make extract-messages` and translate: {missing[:10]}"
