@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.models import Office, Pool, User
+from pool.models import Mediator, Office, Pool, User, pool_sharing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,3 +99,61 @@ def load_user_for_admin(session: Session, user: User, user_id: int) -> User:
     if target is None:
         abort(404)
     return target
+
+
+# --- mediators ------------------------------------------------------------------------------------
+
+
+def mediator_pool_ids(session: Session, user: User) -> tuple[set[int], set[int]] | None:
+    """For a coordinator: (pools whose mediators they manage, pools whose mediators they may see,
+    i.e. their own and those that share with them). ``None`` for an admin: all pools."""
+    if user.has_role("admin"):
+        return None
+    own = set(user.coordinated_pool_ids)
+    if not own:
+        return set(), set()
+    sharing = session.scalars(
+        select(pool_sharing.c.pool_id).where(pool_sharing.c.partner_pool_id.in_(own))
+    )
+    return own, own | set(sharing)
+
+
+def mediator_access(session: Session, user: User, mediator: Mediator) -> str | None:
+    """ "manage" (coordinator of its pool, admin), "read" (coordinator of a pool it is shared
+    with), "self" (the mediator), or None."""
+    scope = mediator_pool_ids(session, user)
+    if scope is None:
+        return "manage"
+    own, visible = scope
+    if mediator.pool_id in own:
+        return "manage"
+    if mediator.pool_id in visible:
+        return "read"
+    if mediator.user_id is not None and mediator.user_id == user.id:
+        return "self"
+    return None
+
+
+def load_mediator(
+    session: Session, user: User, mediator_id: int, *, need: str = "read"
+) -> Mediator:
+    """Load a mediator for ``need``: "read" (anyone with access), "manage" (coordinators of its
+    pool, admins) or "self_or_manage" (the mediator themselves, or a manager)."""
+    mediator = session.get(Mediator, mediator_id) if 0 < mediator_id < 2**31 else None
+    if mediator is None:
+        abort(404)
+    access = mediator_access(session, user, mediator)
+    allowed = {
+        "read": {"manage", "read", "self"},
+        "manage": {"manage"},
+        "self_or_manage": {"manage", "self"},
+    }[need]
+    if access in allowed:
+        return mediator
+    deny("mediator", mediator_id)
+    raise AssertionError("unreachable")
+
+
+def own_mediator(session: Session, user: User) -> Mediator | None:
+    """The mediator record of the signed-in user, if they are one."""
+    return session.scalars(select(Mediator).where(Mediator.user_id == user.id)).first()

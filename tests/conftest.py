@@ -22,6 +22,8 @@ from pool import create_app
 from pool.cli import alembic_config
 from pool.db import Base, utcnow
 from pool.demo import DEMO_PASSWORD, load_demo_data
+from pool.models import Domain
+from pool.models.mediators import BASE_DOMAIN_NAMES
 
 CHROMIUM = "/usr/bin/chromium"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -84,6 +86,11 @@ def _clean_database(request):
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+        # Reference data the migrations load.
+        conn.execute(
+            Domain.__table__.insert(),
+            [{"code": c, "name_de": de, "name_en": en} for c, (de, en) in BASE_DOMAIN_NAMES.items()],
+        )
 
 
 @pytest.fixture

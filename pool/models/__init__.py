@@ -1,11 +1,35 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
 from pool.models.audit import AuditEvent
+from pool.models.mediators import (
+    Absence,
+    AvailabilityWindow,
+    Domain,
+    Guideline,
+    GuidelineAcknowledgement,
+    Mediator,
+    MediatorDomain,
+    MediatorLanguage,
+    MediatorStatusChange,
+    Training,
+    TrainingRecord,
+)
 from pool.models.org import FEDERAL_STATES, Office, Pool, pool_sharing
 from pool.models.outbox import OutboxMessage
 from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
 
 __all__ = [
+    "Absence",
+    "AvailabilityWindow",
+    "Domain",
+    "Guideline",
+    "GuidelineAcknowledgement",
+    "Mediator",
+    "MediatorDomain",
+    "MediatorLanguage",
+    "MediatorStatusChange",
+    "Training",
+    "TrainingRecord",
     "FEDERAL_STATES",
     "ROLES",
     "ApiToken",

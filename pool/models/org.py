@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
@@ -51,6 +52,10 @@ class Pool(Base):
     federal_state: Mapped[str] = mapped_column(String(2))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # Rules for becoming a mediator (DESIGN.md §3), per pool.
+    min_german_level: Mapped[str] = mapped_column(String(6), default="B1", server_default="B1")
+    requires_formal_obligation: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    rejected_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offices: Mapped[list[Office]] = relationship(

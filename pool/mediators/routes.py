@@ -1,0 +1,15 @@
+"""Coordinator views of the mediator registry (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+
+from pool.permissions import roles_required
+
+bp = Blueprint("mediators", __name__)
+
+
+@bp.get("/<int:mediator_id>")
+@roles_required("coordinator", "admin")
+def detail(mediator_id: int):
+    abort(404)
