@@ -11,10 +11,16 @@ from pool.i18n import current_language
 # (endpoint, label, roles that see it); an empty tuple means everyone signed in.
 NAVIGATION = (
     ("main.index", _l("Start"), ()),
+    ("mediators.index", _l("Sprachmittler:innen"), ("coordinator", "admin")),
+    ("me.availability", _l("Verfügbarkeit"), ("mediator",)),
+    ("me.guidelines", _l("Leitlinien"), ("mediator",)),
+    ("me.profile", _l("Meine Angaben"), ("mediator",)),
     ("admin.index", _l("Verwaltung"), ("admin",)),
     ("admin.pools", _l("Pools"), ("admin",)),
     ("admin.offices", _l("Dienststellen"), ("admin",)),
     ("admin.users", _l("Benutzer"), ("admin",)),
+    ("admin.trainings", _l("Schulungen"), ("admin",)),
+    ("admin.guidelines", _l("Leitlinien"), ("admin",)),
     ("auth.profile", _l("Mein Profil"), ()),
 )
 

@@ -9,6 +9,12 @@ from pool.permissions import roles_required
 bp = Blueprint("mediators", __name__)
 
 
+@bp.get("/")
+@roles_required("coordinator", "admin")
+def index():
+    abort(404)
+
+
 @bp.get("/<int:mediator_id>")
 @roles_required("coordinator", "admin")
 def detail(mediator_id: int):
