@@ -178,6 +178,7 @@ reminders_cli = AppGroup("reminders", help="Send due messages and run scheduled 
 
 
 def run_tick(app: Flask, now: datetime) -> dict:
+    from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
     from pool.services.accounts import purge_login_failures
@@ -186,8 +187,10 @@ def run_tick(app: Flask, now: datetime) -> dict:
         session = db_session()
         purged = purge_login_failures(session, now)
         session.commit()
+        duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer_from_config(), now)
         counts["purged_login_failures"] = purged
+        counts.update({f"duty:{name}": n for name, n in duties.items()})
         return counts
 
 

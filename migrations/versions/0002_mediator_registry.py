@@ -34,6 +34,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('code', name=op.f('pk_domains'))
     )
     op.bulk_insert(domains, BASE_DOMAINS)
+    op.create_table('duty_runs',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('last_done_on', sa.Date(), nullable=True),
+    sa.Column('last_run_at', pool.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_duty_runs'))
+    )
     op.create_table('trainings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -263,5 +269,6 @@ def downgrade() -> None:
 
     op.drop_table('guidelines')
     op.drop_table('trainings')
+    op.drop_table('duty_runs')
     op.drop_table('domains')
     # ### end Alembic commands ###

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pool.forms import BaseForm, choices, email_validators
 from pool.models import FEDERAL_STATES
+from pool.models.mediators import GERMAN_LEVELS
 from pool.views import ROLE_LABELS
 
 INVALID_CHOICE = _l("Bitte wählen Sie einen Eintrag aus der Liste.")
@@ -79,6 +88,32 @@ def federal_state_choices():
     return choices([("", _l("Bitte wählen")), *states])
 
 
+def german_level_choices():
+    return choices(
+        (level, _l("Muttersprache") if level == "native" else level) for level in GERMAN_LEVELS
+    )
+
+
+RETENTION_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 3650 ein.")
+
+
+class RetentionDaysField(IntegerField):
+    """Days as a whole number (digits 0–9 only); anything else gives one German error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
+        if not text.isascii() or not text.isdigit():
+            self.data = None
+            raise ValueError(str(RETENTION_MESSAGE))
+        self.data = int(text)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 class PoolForm(BaseForm):
     name = StringField(
         _l("Name des Pools"),
@@ -109,7 +144,40 @@ class PoolForm(BaseForm):
         _l("Teilt Sprachmittler:innen mit"),
         description=_l("Die gewählten Pools dürfen die Sprachmittler:innen dieses Pools anfragen."),
     )
+    # Rules for the registry (DESIGN.md §3). The page sends ``settings_shown``; a request without
+    # it (an older form) leaves the settings as they are, because an unticked checkbox and a
+    # missing one look the same.
+    settings_shown = HiddenField()
+    min_german_level = Select(
+        _l("Deutsch mindestens auf Niveau"),
+        choices=german_level_choices(),
+        default="B1",
+        description=_l("Wer sich bewirbt, braucht mindestens dieses Deutsch-Niveau."),
+    )
+    requires_formal_obligation = BooleanField(
+        _l("Förmliche Verpflichtung nach dem Verpflichtungsgesetz ist nötig"),
+        default=True,
+        description=_l("Dann kann nur eingesetzt werden, wer förmlich verpflichtet wurde."),
+    )
+    rejected_retention_days = RetentionDaysField(
+        _l("Daten abgelehnter Bewerbungen löschen nach (Tagen)"),
+        default=90,
+        validators=[NumberRange(min=1, max=3650, message=RETENTION_MESSAGE)],
+        description=_l("Zum Beispiel 90 Tage. Erlaubt sind 1 bis 3650 Tage."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
     submit = SubmitField(_l("Speichern"))
+
+    def settings_values(self) -> dict:
+        """The registry settings for ``org.create_pool``/``update_pool``; empty when the request
+        did not carry them (they then stay as they are)."""
+        if self.settings_shown.data != "1":
+            return {}
+        return {
+            "min_german_level": self.min_german_level.data,
+            "requires_formal_obligation": bool(self.requires_formal_obligation.data),
+            "rejected_retention_days": self.rejected_retention_days.data,
+        }
 
 
 class OfficeForm(BaseForm):

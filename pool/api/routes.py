@@ -63,3 +63,6 @@ def list_offices():
         stmt = stmt.where(Office.pool_id == pool_id)
     rows, next_cursor = paginate(db_session(), stmt, Office.id, page)
     return list_response(rows, office_json, next_cursor)
+
+
+from pool.api import mediators  # noqa: E402,F401  (registers the mediator routes)

@@ -6,8 +6,12 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from pool.db import db_session
+from pool import deployability
+from pool.db import db_session, utcnow
 from pool.models import Office, OutboxMessage, Pool, User, UserRole
+from pool.permissions import own_mediator
+from pool.selfservice.routes import training_overview
+from pool.services.mediators import today_in_berlin
 
 bp = Blueprint("main", __name__)
 
@@ -36,6 +40,7 @@ def index():
         context["caseworker_roles"] = [r for r in user.roles if r.role == "caseworker"]
     if user.has_role("mediator"):
         context["mediator_roles"] = [r for r in user.roles if r.role == "mediator"]
+        context["mediator_start"] = _mediator_start(session, user)
     if user.has_role("admin"):
         context["admin_counts"] = {
             "pools": session.scalar(select(func.count(Pool.id))),
@@ -46,6 +51,20 @@ def index():
             ),
         }
     return render_template("main/index.html", **context)
+
+
+def _mediator_start(session, user) -> dict | None:
+    """Deployable now, with every reason and what to do; trainings and their expiry."""
+    mediator = own_mediator(session, user)
+    if mediator is None:
+        return None
+    today = today_in_berlin(utcnow())
+    result = deployability.check(mediator, deployability.load_context(session), today)
+    return {
+        "mediator": mediator,
+        "result": result,
+        "trainings": training_overview(mediator, today),
+    }
 
 
 @bp.get("/healthz")

@@ -1,6 +1,7 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
 from pool.models.audit import AuditEvent
+from pool.models.imports import ImportJob
 from pool.models.mediators import (
     Absence,
     AvailabilityWindow,
@@ -14,6 +15,7 @@ from pool.models.mediators import (
     Training,
     TrainingRecord,
 )
+from pool.models.ops import DutyRun
 from pool.models.org import FEDERAL_STATES, Office, Pool, pool_sharing
 from pool.models.outbox import OutboxMessage
 from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
@@ -22,6 +24,7 @@ __all__ = [
     "Absence",
     "AvailabilityWindow",
     "Domain",
+    "DutyRun",
     "Guideline",
     "GuidelineAcknowledgement",
     "Mediator",
@@ -34,6 +37,7 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "AuditEvent",
+    "ImportJob",
     "LoginFailure",
     "Office",
     "OneTimeToken",

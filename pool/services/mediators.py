@@ -595,3 +595,125 @@ def purge_rejected(session: Session, now: datetime) -> int:
         deleted += 1
     session.flush()
     return deleted
+
+
+# --- the coordinators' list (appended for the registry views) -------------------------------------
+
+REGISTRY_SORTS = ("name", "status", "newest")
+
+
+@dataclass(frozen=True)
+class RegistryFilter:
+    """What the coordinators' list is filtered by; empty values filter nothing."""
+
+    text: str = ""
+    language: str = ""
+    dialect: str = ""
+    status: str = ""
+    kind: str = ""
+    municipality: str = ""
+    domain: str = ""
+    deployable: bool | None = None
+    pool_id: int | None = None
+
+
+def _json_text_contains(column, text: str):
+    """A case-insensitive substring test on the JSON text of a list column.
+
+    The JSON serialiser escapes non-ASCII characters (``ä`` is stored as ``\\u00e4``), and SQLite's
+    ``lower()`` folds ASCII only, so the common spellings of ``text`` are tried raw and escaped.
+    """
+    import json
+
+    from sqlalchemy import String, cast, func, or_
+
+    variants = {text, text.lower(), text.upper(), text.capitalize(), text.title()}
+    patterns = set()
+    for variant in variants:
+        patterns.add(variant.lower())
+        patterns.add(json.dumps(variant)[1:-1].lower())
+    haystack = func.lower(cast(column, String))
+    return or_(*(haystack.contains(p, autoescape=True) for p in sorted(patterns)))
+
+
+def registry_query(pool_ids: Iterable[int] | None, filters: RegistryFilter):
+    """``select(Mediator)`` of the pools ``pool_ids`` (``None``: all) narrowed by ``filters``.
+
+    Every filter is a condition on indexed columns or a subquery, so the cost of a page does not
+    depend on how many rows match."""
+    from sqlalchemy import func, or_
+
+    query = select(Mediator)
+    if pool_ids is not None:
+        query = query.where(Mediator.pool_id.in_(sorted(pool_ids)))
+    if filters.pool_id is not None:
+        query = query.where(Mediator.pool_id == filters.pool_id)
+    text = filters.text.strip()
+    if text:
+        query = query.where(
+            or_(
+                func.lower(Mediator.name).contains(text.lower(), autoescape=True),
+                Mediator.name.contains(text, autoescape=True),
+                Mediator.email.contains(text.lower(), autoescape=True),
+            )
+        )
+    if filters.language or filters.dialect.strip():
+        languages = select(MediatorLanguage.mediator_id)
+        if filters.language:
+            languages = languages.where(MediatorLanguage.language_code == filters.language)
+        if filters.dialect.strip():
+            languages = languages.where(
+                _json_text_contains(MediatorLanguage.dialects, filters.dialect.strip())
+            )
+        query = query.where(Mediator.id.in_(languages))
+    if filters.status:
+        query = query.where(Mediator.status == filters.status)
+    if filters.kind:
+        query = query.where(Mediator.kind == filters.kind)
+    if filters.municipality.strip():
+        query = query.where(
+            _json_text_contains(Mediator.municipalities, filters.municipality.strip())
+        )
+    if filters.domain:
+        query = query.where(
+            Mediator.id.in_(
+                select(MediatorDomain.mediator_id).where(
+                    MediatorDomain.domain_code == filters.domain
+                )
+            )
+        )
+    if filters.deployable is not None:
+        query = query.where(Mediator.deployable.is_(filters.deployable))
+    return query
+
+
+def registry_order(query, sort: str):
+    """Order ``registry_query`` rows by name, status (workflow order) or newest first."""
+    from sqlalchemy import case, func
+
+    if sort == "newest":
+        return query.order_by(Mediator.created_at.desc(), Mediator.id.desc())
+    if sort == "status":
+        rank = case(
+            {status: index for index, status in enumerate(STATUS_TRANSITIONS)},
+            value=Mediator.status,
+            else_=99,
+        )
+        return query.order_by(rank, func.lower(Mediator.name), Mediator.id)
+    return query.order_by(func.lower(Mediator.name), Mediator.id)
+
+
+def record_staff_consent(
+    session: Session, *, actor: User, mediator: Mediator, given: bool, now: datetime
+) -> bool:
+    """Record (or withdraw) a staff member's consent to take part; True if it changed."""
+    if mediator.kind != "staff":
+        raise MediatorError(_("Nur Mitarbeitende der Verwaltung geben diese Einwilligung."))
+    if given == (mediator.staff_consent_at is not None):
+        return False
+    mediator.staff_consent_at = now if given else None
+    mediator.updated_at = now
+    audit.record(session, actor.id, "mediator.updated", "mediator", mediator.id,
+                 {"fields": ["staff_consent_at"], "by_self": actor.id == mediator.user_id})  # fmt: skip
+    refresh(session, [mediator], now)
+    return True

@@ -15,9 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.models import FEDERAL_STATES, Office, Pool, User
+from pool.db import utcnow
+from pool.models import FEDERAL_STATES, Mediator, Office, Pool, User
+from pool.models.mediators import GERMAN_LEVELS
 from pool.models.org import POOL_KINDS
 from pool.services import ServiceError
+from pool.services import mediators as registry
 
 
 class OrgError(ServiceError):
@@ -65,6 +68,57 @@ def _check_pool_values(
         )
 
 
+RETENTION_DAYS_RANGE = (1, 3650)
+
+
+def _check_settings(
+    *,
+    min_german_level: str | None,
+    requires_formal_obligation: bool | None,
+    rejected_retention_days: int | None,
+) -> dict:
+    """The registry settings that were given (``None``: leave as it is / use the default)."""
+    values: dict = {}
+    if min_german_level is not None:
+        if min_german_level not in GERMAN_LEVELS:
+            raise OrgError(
+                _("Bitte wählen Sie ein Deutsch-Niveau aus der Liste."), "min_german_level"
+            )
+        values["min_german_level"] = min_german_level
+    if requires_formal_obligation is not None:
+        values["requires_formal_obligation"] = bool(requires_formal_obligation)
+    if rejected_retention_days is not None:
+        low, high = RETENTION_DAYS_RANGE
+        days = rejected_retention_days
+        if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+            raise OrgError(
+                _("Bitte geben Sie eine Zahl von 1 bis 3650 ein."), "rejected_retention_days"
+            )
+        values["rejected_retention_days"] = days
+    return values
+
+
+def _refresh_pool_mediators(session: Session, pool: Pool, now: datetime) -> None:
+    """The formal obligation decides deployability: recompute this pool's mediators, in batches."""
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(Mediator)
+            .where(
+                Mediator.pool_id == pool.id,
+                Mediator.id > last_id,
+                Mediator.status.in_(("applied", "active", "paused")),
+            )
+            .order_by(Mediator.id)
+            .limit(500)
+            .options(*registry.registry_loader_options())
+        ).all()
+        if not rows:
+            return
+        registry.refresh(session, rows, now)
+        last_id = rows[-1].id
+
+
 def _load_partners(session: Session, partner_ids: Iterable[int], pool_id: int | None) -> list[Pool]:
     wanted = set(partner_ids)
     if pool_id is not None and pool_id in wanted:
@@ -97,9 +151,18 @@ def create_pool(
     contact_phone: str | None,
     partner_ids: Iterable[int],
     now: datetime,
+    min_german_level: str | None = None,
+    requires_formal_obligation: bool | None = None,
+    rejected_retention_days: int | None = None,
 ) -> Pool:
+    """Create a pool; registry settings left out (``None``) get their defaults."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=None)
+    settings = _check_settings(
+        min_german_level=min_german_level,
+        requires_formal_obligation=requires_formal_obligation,
+        rejected_retention_days=rejected_retention_days,
+    )
     pool = Pool(
         name=name,
         kind=kind,
@@ -107,6 +170,7 @@ def create_pool(
         contact_email=_blank_to_none(contact_email),
         contact_phone=_blank_to_none(contact_phone),
         created_at=now,
+        **settings,
     )
     pool.shares_with = _load_partners(session, partner_ids, None)
     session.add(pool)
@@ -121,6 +185,7 @@ def create_pool(
             "kind": kind,
             "federal_state": federal_state,
             "shares_with": [p.id for p in pool.shares_with],
+            "settings": sorted(settings),
         },
     )
     return pool
@@ -137,10 +202,20 @@ def update_pool(
     contact_email: str | None,
     contact_phone: str | None,
     partner_ids: Iterable[int],
+    min_german_level: str | None = None,
+    requires_formal_obligation: bool | None = None,
+    rejected_retention_days: int | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Change the pool; returns the names of the changed fields (empty: nothing changed)."""
+    """Change the pool; returns the names of the changed fields (empty: nothing changed).
+    Registry settings left out (``None``) stay as they are."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=pool.id)
+    settings = _check_settings(
+        min_german_level=min_german_level,
+        requires_formal_obligation=requires_formal_obligation,
+        rejected_retention_days=rejected_retention_days,
+    )
     partners = _load_partners(session, partner_ids, pool.id)
     changed = _changed(
         pool,
@@ -150,6 +225,7 @@ def update_pool(
             "federal_state": federal_state,
             "contact_email": _blank_to_none(contact_email),
             "contact_phone": _blank_to_none(contact_phone),
+            **settings,
         },
     )
     if {p.id for p in pool.shares_with} != {p.id for p in partners}:
@@ -162,6 +238,8 @@ def update_pool(
     if "shares_with" in changed:
         details["shares_with"] = [p.id for p in partners]
     audit.record(session, _actor_id(actor), "pool.updated", "pool", pool.id, details)
+    if "requires_formal_obligation" in changed:
+        _refresh_pool_mediators(session, pool, now or utcnow())
     return changed
 
 

@@ -1,0 +1,66 @@
+"""Daily duties, run by the tick when the database says they are due.
+
+Each duty is claimed with a conditional update of its ``duty_runs`` row, so only one process runs
+it per day, and a scheduler that was down catches up on its next tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pool.models import DutyRun
+from pool.services import mediators as registry
+
+
+def _daily_duties() -> dict[str, Callable[[Session, datetime], int]]:
+    return {
+        "refresh_deployability": registry.refresh_all,
+        "purge_rejected_applicants": registry.purge_rejected,
+    }
+
+
+def _claim(session: Session, name: str, now: datetime) -> bool:
+    today = registry.today_in_berlin(now)
+    if session.get(DutyRun, name) is None:
+        try:
+            with session.begin_nested():
+                session.add(DutyRun(name=name))
+        except IntegrityError:
+            pass  # another process created it first
+    claimed = session.execute(
+        update(DutyRun)
+        .where(
+            DutyRun.name == name,
+            or_(DutyRun.last_done_on.is_(None), DutyRun.last_done_on < today),
+        )
+        .values(last_done_on=today, last_run_at=now)
+    ).rowcount
+    return claimed == 1
+
+
+def run_due_duties(session: Session, now: datetime) -> dict[str, int]:
+    """Run every daily duty not yet done today (Europe/Berlin); commits after each."""
+    done = {}
+    for name, duty in _daily_duties().items():
+        if not _claim(session, name, now):
+            session.rollback()
+            continue
+        try:
+            done[name] = duty(session, now)
+            session.commit()
+        except Exception:
+            session.rollback()
+            # Not done: clear the claim so the next tick tries again.
+            session.execute(update(DutyRun).where(DutyRun.name == name).values(last_done_on=None))
+            session.commit()
+            raise
+    return done
+
+
+def last_runs(session: Session) -> list[DutyRun]:
+    return list(session.scalars(select(DutyRun).order_by(DutyRun.name)))
