@@ -58,13 +58,13 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     views.init_app(app)
     cli.init_app(app)
 
+    from pool.admin import catalogue  # noqa: F401  (adds the catalogue pages to the admin area)
     from pool.admin.routes import bp as admin_bp
     from pool.api import bp as api_bp
-    from pool.auth.routes import bp as auth_bp
-    from pool.main.routes import bp as main_bp
-    from pool.admin import catalogue  # noqa: F401  (adds the catalogue pages to the admin area)
     from pool.apply.routes import bp as apply_bp
+    from pool.auth.routes import bp as auth_bp
     from pool.imports.routes import bp as imports_bp
+    from pool.main.routes import bp as main_bp
     from pool.mediators.routes import bp as mediators_bp
     from pool.selfservice.routes import bp as me_bp
 

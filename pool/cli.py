@@ -182,10 +182,12 @@ def run_tick(app: Flask, now: datetime) -> dict:
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
     from pool.services.accounts import purge_login_failures
+    from pool.services.imports import purge_import_jobs
 
     with app.app_context():
         session = db_session()
         purged = purge_login_failures(session, now)
+        purge_import_jobs(session, now)
         session.commit()
         duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer_from_config(), now)

@@ -89,7 +89,10 @@ def _clean_database(request):
         # Reference data the migrations load.
         conn.execute(
             Domain.__table__.insert(),
-            [{"code": c, "name_de": de, "name_en": en} for c, (de, en) in BASE_DOMAIN_NAMES.items()],
+            [
+                {"code": c, "name_de": de, "name_en": en}
+                for c, (de, en) in BASE_DOMAIN_NAMES.items()
+            ],
         )
 
 

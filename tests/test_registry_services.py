@@ -272,3 +272,19 @@ def test_training_expiry_follows_from_validity(app, db, ready):
                                           completed_on=date(2026, 1, 31), now=utcnow())  # fmt: skip
     assert record.expires_on == date(2029, 1, 31)
     assert registry.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def test_an_application_never_attaches_itself_to_an_existing_account(app, db, ready):
+    now = utcnow()
+    with app.test_request_context(), pytest.raises(MediatorError) as refused:
+        registry.apply(
+            db, pool=district(db), now=now,
+            values={"name": "Angreifer", "email": "Admin@demo.example", "adult_confirmed": True,
+                    "german_level": "C1", "data_consent_at": now,
+                    "languages": [LanguageSkill("ar", "native")]},
+        )  # fmt: skip
+    assert refused.value.field == "email"
+    db.rollback()
+    admin = user(db, "admin@demo.example")
+    assert admin.role_names == ["admin"]
+    assert db.scalar(select(func.count(Mediator.id))) == 0

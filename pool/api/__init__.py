@@ -57,6 +57,8 @@ def _authenticate():
 def _check_csrf_for_browser_sessions():
     if request.method in SAFE_METHODS or _bearer_secret():
         return None
+    if not current_user.is_authenticated:
+        return None  # the endpoint answers 401; there is no session a forged request could use
     csrf.protect()
     return None
 

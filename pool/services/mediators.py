@@ -286,7 +286,8 @@ def create_mediator(
     else:
         if session.scalars(select(Mediator.id).where(Mediator.user_id == user.id)).first():
             raise MediatorError(_("Diese Person ist schon Sprachmittler:in."), "email")
-        user.roles.append(UserRole(role="mediator", pool_id=pool.id))
+        if not any(r.role == "mediator" and r.pool_id == pool.id for r in user.roles):
+            user.roles.append(UserRole(role="mediator", pool_id=pool.id))
     mediator.user = user
     mediator.status_changes.append(
         MediatorStatusChange(
@@ -307,7 +308,8 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
     birth_year = values.get("birth_year")
     if not values.get("adult_confirmed") and not (birth_year and now.year - birth_year > 18):
         raise MediatorError(
-            _("Im Pool können Personen ab 18 Jahren mitmachen. Wenn Sie jünger sind: Vielen Dank "
+            _("Bitte bestätigen Sie, dass Sie mindestens 18 Jahre alt sind. "
+              "Im Pool können Personen ab 18 Jahren mitmachen. Wenn Sie jünger sind: Vielen Dank "
               "für Ihr Interesse! Melden Sie sich gern wieder, wenn Sie 18 sind."),
             "adult_confirmed",
         )  # fmt: skip
@@ -326,6 +328,11 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
         )  # fmt: skip
     if not values.get("data_consent_at"):
         raise MediatorError(_("Bitte stimmen Sie der Verarbeitung Ihrer Daten zu."), "data_consent")
+    email = normalise_email(values.get("email") or "")
+    if session.scalars(select(User.id).where(User.email == email)).first() is not None:
+        # An anonymous form must never attach itself to an existing account (an admin's, say);
+        # the coordination links such a person by hand.
+        raise MediatorError(_("Zu dieser E-Mail-Adresse gibt es schon einen Zugang."), "email")
     mediator = create_mediator(session, actor=None, pool=pool, values=values, now=now, invite=False)
     audit.record(session, None, "mediator.applied", "mediator", mediator.id)
     for coordinator in _coordinators(session, pool):
