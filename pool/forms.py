@@ -84,3 +84,45 @@ class ConfirmForm(BaseForm):
     """Only the CSRF token and a button, for POST actions."""
 
     submit = SubmitField(_l("Bestätigen"))
+
+
+def add_form_error(form, message: str, field_name: str | None = None) -> None:
+    """Show ``message`` at the named field, or at the top of the form (also for field lists)."""
+    field = form._fields.get(field_name) if field_name else None
+    if field is not None and field.type != "FieldList":
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def save(form, change):
+    """Run ``change`` (a service call) and commit the request's session. A broken rule or a
+    concurrent change rolls back and becomes an error on ``form``.
+
+    Returns ``(True, result)`` on success, else ``(False, None)``.
+    """
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import IntegrityError
+
+    from pool.db import db_session
+    from pool.services import ServiceError
+
+    session = db_session()
+    try:
+        result = change()
+        session.commit()
+    except ServiceError as exc:
+        session.rollback()
+        add_form_error(form, exc.message, exc.field)
+    except IntegrityError:
+        session.rollback()
+        add_form_error(
+            form,
+            _(
+                "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre "
+                "Eingaben und speichern Sie noch einmal."
+            ),
+        )
+    else:
+        return True, result
+    return False, None

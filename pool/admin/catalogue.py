@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from pool.admin.catalogue_forms import DomainForm, GuidelineForm, NewTrainingForm, TrainingForm
-from pool.admin.routes import _actor, _get_or_404, _save, bp
+from pool.admin.routes import _actor, _get_or_404, bp
 from pool.db import db_session, utcnow
-from pool.forms import choices, has_forbidden_characters
+from pool.forms import choices, has_forbidden_characters, save
 from pool.i18n import current_language
 from pool.markdown import render_markdown
 from pool.models import Domain, Guideline, GuidelineAcknowledgement, Mediator, Training
@@ -69,7 +69,7 @@ def _training_values(form: TrainingForm) -> dict:
 def training_new():
     form = _training_form(NewTrainingForm, None)
     if form.validate_on_submit():
-        saved, training = _save(
+        saved, training = save(
             form,
             lambda: catalogue.create_training(
                 db_session(),
@@ -93,7 +93,7 @@ def training_edit(training_id: int):
     training = _get_or_404(Training, training_id)
     form = _training_form(TrainingForm, training)
     if form.validate_on_submit():
-        saved, changed = _save(
+        saved, changed = save(
             form,
             lambda: catalogue.update_training(
                 db_session(),
@@ -209,7 +209,7 @@ def guideline_new():
         if form.preview.data:
             preview = render_markdown(form.body_markdown.data)
         else:
-            saved, guideline = _save(
+            saved, guideline = save(
                 form,
                 lambda: catalogue.publish_guideline(
                     s,
@@ -265,7 +265,7 @@ def _flash_published(guideline: Guideline) -> None:
 def domains():
     form = DomainForm()
     if form.validate_on_submit():
-        saved, domain = _save(
+        saved, domain = save(
             form,
             lambda: catalogue.add_domain(
                 db_session(),

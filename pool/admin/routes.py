@@ -10,7 +10,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -23,7 +22,7 @@ from pool.admin.forms import (
     to_int,
 )
 from pool.db import db_session, utcnow
-from pool.forms import ConfirmForm, choices
+from pool.forms import ConfirmForm, add_form_error, choices, save
 from pool.models import Office, OutboxMessage, Pool, User, UserRole
 from pool.permissions import roles_required
 from pool.services import ServiceError, org
@@ -48,42 +47,8 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-def _conflict_message() -> str:
-    return _(
-        "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre Eingaben "
-        "und speichern Sie noch einmal."
-    )
-
-
 def _all_pools() -> list[Pool]:
     return list(db_session().scalars(select(Pool).order_by(Pool.name)))
-
-
-def _add_error(form, message: str, field_name: str | None = None) -> None:
-    field = getattr(form, field_name, None) if field_name else None
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
-def _save(form, change):
-    """Run ``change`` (a service call) and commit. A broken rule or a concurrent change rolls back
-    and becomes an error on the form. Returns ``(True, result)`` on success, else ``(False, None)``.
-    """
-    s = db_session()
-    try:
-        result = change()
-        s.commit()
-    except ServiceError as exc:
-        s.rollback()
-        _add_error(form, exc.message, exc.field)
-    except IntegrityError:
-        s.rollback()
-        _add_error(form, _conflict_message())
-    else:
-        return True, result
-    return False, None
 
 
 # --- overview -------------------------------------------------------------------------------------
@@ -160,7 +125,7 @@ def _pool_values(form: PoolForm) -> dict:
 def pool_new():
     form = _pool_form(None)
     if form.validate_on_submit():
-        saved, pool = _save(
+        saved, pool = save(
             form,
             lambda: org.create_pool(
                 db_session(), actor=_actor(), now=utcnow(), **_pool_values(form)
@@ -180,7 +145,7 @@ def pool_edit(pool_id: int):
     pool = _get_or_404(Pool, pool_id)
     form = _pool_form(pool)
     if form.validate_on_submit():
-        saved, changed = _save(
+        saved, changed = save(
             form,
             lambda: org.update_pool(db_session(), actor=_actor(), pool=pool, **_pool_values(form)),
         )
@@ -269,7 +234,7 @@ def _office_values(form: OfficeForm) -> dict:
 def _selected_pool(form: OfficeForm) -> Pool | None:
     pool = db_session().get(Pool, form.pool_id.data) if form.pool_id.data else None
     if pool is None:
-        _add_error(form, _("Bitte wählen Sie einen Pool."), "pool_id")
+        add_form_error(form, _("Bitte wählen Sie einen Pool."), "pool_id")
     return pool
 
 
@@ -278,7 +243,7 @@ def _selected_pool(form: OfficeForm) -> Pool | None:
 def office_new():
     form = _office_form(None)
     if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
-        saved, office = _save(
+        saved, office = save(
             form,
             lambda: org.create_office(
                 db_session(), actor=_actor(), pool=pool, now=utcnow(), **_office_values(form)
@@ -298,7 +263,7 @@ def office_edit(office_id: int):
     office = _get_or_404(Office, office_id)
     form = _office_form(office)
     if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
-        saved, changed = _save(
+        saved, changed = save(
             form,
             lambda: org.update_office(
                 db_session(), actor=_actor(), office=office, pool=pool, **_office_values(form)
@@ -439,7 +404,7 @@ def _user_form(user: User | None) -> tuple[UserForm, list]:
 def user_new():
     form, office_groups = _user_form(None)
     if form.validate_on_submit():
-        saved, user = _save(
+        saved, user = save(
             form,
             lambda: user_service.create_user(
                 db_session(),
@@ -484,7 +449,7 @@ def user_edit(user_id: int):
                     s, actor=actor, user=user, name=form.name.data, email=form.email.data
                 )
 
-        saved, _result = _save(form, change)
+        saved, _result = save(form, change)
         if saved:
             if user.id == actor.id and user.session_version != version:
                 # A new e-mail address ends every session; this browser stays signed in.

@@ -23,28 +23,15 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select, optional_int
 from pool.forms import BaseForm, choices, email_validators, has_forbidden_characters
+from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 from pool.models.mediators import GERMAN_LEVELS, LEVELS, STATUSES
 
-STATUS_LABELS = {
-    "applied": _l("beworben"),
-    "active": _l("aktiv"),
-    "paused": _l("pausiert"),
-    "left": _l("ausgeschieden"),
-    "rejected": _l("abgelehnt"),
-}
 # The button that moves a mediator to a status.
 STATUS_ACTIONS = {
     "active": _l("Freischalten"),
     "paused": _l("Pausieren"),
     "left": _l("Ausscheiden eintragen"),
     "rejected": _l("Bewerbung ablehnen"),
-}
-KIND_LABELS = {"volunteer": _l("ehrenamtlich"), "staff": _l("Mitarbeiter:in der Verwaltung")}
-MODE_LABELS = {"in_person": _l("vor Ort"), "phone": _l("am Telefon"), "video": _l("per Video")}
-GENDER_LABELS = {"female": _l("weiblich"), "male": _l("männlich"), "diverse": _l("divers")}
-LEVEL_LABELS = {
-    **{level: level for level in GERMAN_LEVELS if level != "native"},
-    "native": _l("Muttersprache"),
 }
 SORT_LABELS = {
     "name": _l("Name (A–Z)"),

@@ -28,24 +28,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from pool import audit, deployability
 from pool.db import db_session, utcnow
-from pool.forms import choices
+from pool.forms import add_form_error, choices, save
 from pool.i18n import current_language
+from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 from pool.languages import language_name, languages
 from pool.mediators.forms import (
-    GENDER_LABELS,
-    KIND_LABELS,
-    LEVEL_LABELS,
     MAX_LANGUAGE_ROWS,
     MIN_LANGUAGE_ROWS,
-    MODE_LABELS,
     STATUS_ACTIONS,
-    STATUS_LABELS,
     TEXT_FILTERS,
     URL_FILTERS,
     ChecksForm,
@@ -68,7 +63,6 @@ from pool.models import (
 )
 from pool.models.mediators import POLICE_CERTIFICATE_VALID_YEARS, STATUS_TRANSITIONS
 from pool.permissions import deny, load_mediator, mediator_access, mediator_pool_ids, roles_required
-from pool.services import ServiceError
 from pool.services import mediators as registry
 from pool.services.mediators import LanguageSkill, RegistryFilter, today_in_berlin
 
@@ -83,38 +77,6 @@ HISTORY_LIMIT = 200
 
 def _actor() -> User:
     return current_user._get_current_object()
-
-
-def _add_error(form, message: str, field_name: str | None = None) -> None:
-    field = form._fields.get(field_name) if field_name else None
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
-def _save(form, change):
-    """Run ``change`` (a service call) and commit; a broken rule or a concurrent change rolls
-    back and becomes an error on ``form``. Returns ``(saved, result)``."""
-    s = db_session()
-    try:
-        result = change()
-        s.commit()
-    except ServiceError as exc:
-        s.rollback()
-        _add_error(form, exc.message, exc.field)
-    except IntegrityError:
-        s.rollback()
-        _add_error(
-            form,
-            _(
-                "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre "
-                "Eingaben und speichern Sie noch einmal."
-            ),
-        )
-    else:
-        return True, result
-    return False, None
 
 
 def _language_choices(empty_label: str):
@@ -441,7 +403,9 @@ def _office_fits(form: MediatorForm, pool_id: int) -> bool:
         return True
     office = db_session().get(Office, office_id)
     if office is None or office.pool_id != pool_id:
-        _add_error(form, _("Die Dienststelle gehört nicht zu diesem Pool."), "employing_office_id")
+        add_form_error(
+            form, _("Die Dienststelle gehört nicht zu diesem Pool."), "employing_office_id"
+        )
         return False
     return True
 
@@ -457,7 +421,9 @@ def _email_free(form: MediatorForm, mediator: Mediator) -> bool:
         .first()
     )
     if other is not None and email != mediator.email:
-        _add_error(form, _("Diese E-Mail-Adresse gehört schon zu einem anderen Zugang."), "email")
+        add_form_error(
+            form, _("Diese E-Mail-Adresse gehört schon zu einem anderen Zugang."), "email"
+        )
         return False
     return True
 
@@ -476,7 +442,7 @@ def new():
         form.modes.data = ["in_person"]
     if form.validate_on_submit() and _office_fits(form, form.pool_id.data):
         pool = next(p for p in pools if p.id == form.pool_id.data)
-        saved, mediator = _save(
+        saved, mediator = save(
             form,
             lambda: registry.create_mediator(
                 db_session(), actor=_actor(), pool=pool, values=_values(form), now=utcnow(),
@@ -538,7 +504,7 @@ def edit(mediator_id: int):
         and _office_fits(form, mediator.pool_id)
         and _email_free(form, mediator)
     ):
-        saved, changed = _save(
+        saved, changed = save(
             form,
             lambda: registry.update_mediator(
                 s, actor=_actor(), mediator=mediator, values=_values(form), now=utcnow()
@@ -751,7 +717,7 @@ def checks(mediator_id: int):
     mediator = _managed(mediator_id)
     form = ChecksForm()
     if form.validate_on_submit():
-        saved, changed = _save(
+        saved, changed = save(
             form,
             lambda: registry.record_checks(
                 db_session(), actor=_actor(), mediator=mediator, checks=form.checks(), now=utcnow()
@@ -773,7 +739,7 @@ def status(mediator_id: int):
     form = StatusForm()
     if form.validate_on_submit():
         to_status = form.to_status.data
-        saved, _result = _save(
+        saved, _result = save(
             form,
             lambda: registry.change_status(
                 db_session(), actor=_actor(), mediator=mediator, to_status=to_status,
@@ -798,7 +764,7 @@ def training(mediator_id: int):
     form.training_id.choices = choices([("", _("Bitte wählen")), *((t.id, t.name) for t in active)])
     if form.validate_on_submit():
         chosen = next(t for t in active if t.id == form.training_id.data)
-        saved, record = _save(
+        saved, record = save(
             form,
             lambda: registry.record_training(
                 s, actor=_actor(), mediator=mediator, training=chosen,
@@ -818,7 +784,7 @@ def release(mediator_id: int):
     mediator = _managed(mediator_id)
     form = ReleaseForm()
     if mediator.kind != "staff":
-        _add_error(form, _("Eine Freigabe brauchen nur Mitarbeitende der Verwaltung."))
+        add_form_error(form, _("Eine Freigabe brauchen nur Mitarbeitende der Verwaltung."))
     elif form.validate_on_submit():
         actor = _actor()
 
@@ -834,7 +800,7 @@ def release(mediator_id: int):
             )  # fmt: skip
             return bool(changed) or consent
 
-        saved, changed = _save(form, change)
+        saved, changed = save(form, change)
         if saved:
             if changed:
                 flash(_("Die Freigabe ist gespeichert."), "success")

@@ -21,45 +21,10 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select
 from pool.forms import BaseForm, choices
+from pool.labels import GENDER_LABELS, MODE_LABELS, WEEKDAY_LABELS
+from pool.labels import LEVEL_DESCRIPTIONS as LEVEL_LABELS
 from pool.languages import languages
 from pool.models.mediators import GERMAN_LEVELS, LEVELS
-
-MODE_LABELS = {
-    "in_person": _l("vor Ort"),
-    "phone": _l("am Telefon"),
-    "video": _l("per Video"),
-}
-GENDER_LABELS = {
-    "female": _l("weiblich"),
-    "male": _l("männlich"),
-    "diverse": _l("divers"),
-}
-LEVEL_LABELS = {
-    "A1": _l("A1 – Anfänger"),
-    "A2": _l("A2 – Grundkenntnisse"),
-    "B1": _l("B1 – gute Grundkenntnisse"),
-    "B2": _l("B2 – selbstständig"),
-    "C1": _l("C1 – fließend"),
-    "C2": _l("C2 – sehr gut, fast wie Muttersprache"),
-    "native": _l("Muttersprache"),
-}
-WEEKDAY_LABELS = (
-    _l("Montag"),
-    _l("Dienstag"),
-    _l("Mittwoch"),
-    _l("Donnerstag"),
-    _l("Freitag"),
-    _l("Samstag"),
-    _l("Sonntag"),
-)
-STATUS_LABELS = {
-    "applied": _l("Bewerbung eingegangen"),
-    "active": _l("aktiv"),
-    "paused": _l("pausiert"),
-    "left": _l("ausgeschieden"),
-    "rejected": _l("abgelehnt"),
-}
-KIND_LABELS = {"volunteer": _l("ehrenamtlich"), "staff": _l("Mitarbeiter:in der Verwaltung")}
 
 MAX_LANGUAGE_ROWS = 20
 MAX_WINDOW_ROWS = 40

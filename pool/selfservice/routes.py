@@ -16,17 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pool.db import db_session, utcnow
-from pool.forms import ConfirmForm
+from pool.forms import ConfirmForm, save
 from pool.i18n import current_language
+from pool.labels import KIND_LABELS, MODE_LABELS, STATUS_LABELS, WEEKDAY_LABELS
+from pool.labels import LEVEL_DESCRIPTIONS as LEVEL_LABELS
 from pool.markdown import render_markdown
 from pool.models import Domain, Guideline, Mediator, TrainingRecord, User
 from pool.permissions import load_mediator, own_mediator, roles_required
 from pool.selfservice.forms import (
-    KIND_LABELS,
-    LEVEL_LABELS,
-    MODE_LABELS,
-    STATUS_LABELS,
-    WEEKDAY_LABELS,
     AvailabilityForm,
     ProfileForm,
     add_empty_rows,
@@ -48,38 +45,6 @@ def _actor() -> User:
 
 def _no_record():
     return render_template("selfservice/no_record.html")
-
-
-def _add_error(form, message: str, field_name: str | None = None) -> None:
-    field = getattr(form, field_name, None) if field_name else None
-    if field is not None and field.type not in ("FieldList",):
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
-def _conflict_message() -> str:
-    return _(
-        "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre Eingaben "
-        "und speichern Sie noch einmal."
-    )
-
-
-def _save(form, change) -> bool:
-    """Run ``change`` (a service call) and commit; a broken rule becomes an error on the form."""
-    s = db_session()
-    try:
-        change()
-        s.commit()
-    except ServiceError as exc:
-        s.rollback()
-        _add_error(form, exc.message, exc.field)
-    except IntegrityError:
-        s.rollback()
-        _add_error(form, _conflict_message())
-    else:
-        return True
-    return False
 
 
 def labels() -> dict:
@@ -177,16 +142,19 @@ def profile():
         if not add_row(form.languages):
             flash(_("Mehr Sprachen passen nicht in das Formular."), "error")
     elif posted:
-        if form.validate() and _save(
-            form,
-            lambda: registry.update_mediator(
-                s,
-                actor=_actor(),
-                mediator=mediator,
-                values=_profile_values(form),
-                now=utcnow(),
-                as_self=True,
-            ),  # fmt: skip
+        if (
+            form.validate()
+            and save(
+                form,
+                lambda: registry.update_mediator(
+                    s,
+                    actor=_actor(),
+                    mediator=mediator,
+                    values=_profile_values(form),
+                    now=utcnow(),
+                    as_self=True,
+                ),  # fmt: skip
+            )[0]
         ):
             flash(_("Ihre Angaben sind gespeichert."), "success")
             return redirect(url_for("me.profile"))
@@ -299,7 +267,7 @@ def _availability_page(mediator: Mediator, *, on_behalf: bool, self_url: str):
                 for r in form.kept_absences()
             ]
             paused_until = None if form.end_pause.data else form.paused_until.data
-            if _save(
+            if save(
                 form,
                 lambda: registry.set_availability(
                     s,
@@ -310,7 +278,7 @@ def _availability_page(mediator: Mediator, *, on_behalf: bool, self_url: str):
                     paused_until=paused_until,
                     now=now,
                 ),  # fmt: skip
-            ):
+            )[0]:
                 if on_behalf:
                     message = _(
                         "Die Verfügbarkeit von %(name)s ist gespeichert.", name=mediator.name
