@@ -66,7 +66,9 @@ def test_an_applicant_becomes_a_deployable_mediator(app, db, demo, page: Page, l
     sign_in(page, live_url, demo.coordinator, demo.password)
     expect(page).to_have_url(live_url + "/")
     assert_accessible(page, "the coordinator's start page")
-    page.get_by_role("navigation").get_by_role("link", name="Sprachmittler:innen").click()
+    page.get_by_role("navigation").get_by_role(
+        "link", name="Sprachmittler:innen", exact=True
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sprachmittler:innen")
     assert_accessible(page, "the list of mediators")
 
@@ -84,7 +86,10 @@ def test_an_applicant_becomes_a_deployable_mediator(app, db, demo, page: Page, l
     assert_accessible(page, "the applicant's detail page")
     # Activation without interview and confidentiality declaration is refused with reasons.
     page.get_by_role("button", name="Freischalten", exact=True).click()
-    expect(page.get_by_role("alert")).to_contain_text("Erstgespräch")
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("Freischalten geht noch nicht")
+    expect(refusal).to_contain_text("Das Erstgespräch ist nicht eingetragen.")
+    expect(refusal).to_contain_text("Die Verschwiegenheitserklärung ist nicht eingetragen.")
     assert_accessible(page, "the detail page with the refused activation")
     fresh(db)
     assert db.get(Mediator, applicant.id).status == "applied"
@@ -150,7 +155,7 @@ def test_an_applicant_becomes_a_deployable_mediator(app, db, demo, page: Page, l
     expect(page.locator("[data-acknowledged]")).to_have_count(2)
 
     # --- 5. A weekly window is entered on the availability page. ---
-    page.get_by_role("navigation").get_by_role("link", name="Verfügbarkeit").click()
+    page.get_by_role("navigation").get_by_role("link", name="Verfügbarkeit", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Meine Verfügbarkeit")
     assert_accessible(page, "the availability page")
     first_time = page.get_by_role("group", name="Zeit 1", exact=True)
@@ -158,7 +163,7 @@ def test_an_applicant_becomes_a_deployable_mediator(app, db, demo, page: Page, l
     first_time.get_by_label("von", exact=True).fill("09:00")
     first_time.get_by_label("bis", exact=True).fill("13:00")
     page.get_by_role("button", name="Speichern", exact=True).click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Ihre Verfügbarkeit ist gespeichert.")
     expect(page.get_by_role("alert")).to_have_count(0)
     assert_accessible(page, "the availability page after saving")
     fresh(db)
@@ -168,7 +173,7 @@ def test_an_applicant_becomes_a_deployable_mediator(app, db, demo, page: Page, l
     ]
 
     # --- 6. The start page now says: deployable. ---
-    page.get_by_role("navigation").get_by_role("link", name="Start").click()
+    page.get_by_role("navigation").get_by_role("link", name="Start", exact=True).click()
     section = page.locator('section[data-role="mediator"]')
     expect(section.locator('[data-deployable="yes"]')).to_contain_text(
         "Sie sind zurzeit einsetzbar."
