@@ -157,3 +157,92 @@ def load_mediator(
 def own_mediator(session: Session, user: User) -> Mediator | None:
     """The mediator record of the signed-in user, if they are one."""
     return session.scalars(select(Mediator).where(Mediator.user_id == user.id)).first()
+
+
+# --- requests, offers, assignments ----------------------------------------------------------------
+
+
+def request_access(session: Session, user: User, request_obj) -> str | None:
+    """ "manage" (coordinator of the request's pool, admin), "office" (caseworker of its office),
+    "mediator" (the mediator it is offered or assigned to), or None."""
+    from pool.models import Assignment, Offer
+
+    if user.has_role("admin") or request_obj.pool_id in user.coordinated_pool_ids:
+        return "manage"
+    if request_obj.office_id in user.caseworker_office_ids:
+        return "office"
+    mediator = own_mediator(session, user)
+    if mediator is not None:
+        offered = session.scalars(
+            select(Offer.id).where(
+                Offer.request_id == request_obj.id, Offer.mediator_id == mediator.id
+            )
+        ).first()
+        assigned = session.scalars(
+            select(Assignment.id).where(
+                Assignment.request_id == request_obj.id, Assignment.mediator_id == mediator.id
+            )
+        ).first()
+        if offered or assigned:
+            return "mediator"
+    return None
+
+
+def load_request(session: Session, user: User, request_id: int, *, need: str = "read"):
+    """Load a request for ``need``: "read" (anyone with access), "manage" (coordination),
+    "office_or_manage" (its office's caseworkers or the coordination)."""
+    from pool.models import InterpretingRequest
+
+    obj = session.get(InterpretingRequest, request_id) if 0 < request_id < 2**31 else None
+    if obj is None:
+        abort(404)
+    access = request_access(session, user, obj)
+    allowed = {
+        "read": {"manage", "office", "mediator"},
+        "manage": {"manage"},
+        "office_or_manage": {"manage", "office"},
+    }[need]
+    if access in allowed:
+        return obj
+    deny("request", request_id)
+    raise AssertionError("unreachable")
+
+
+def load_offer(session: Session, user: User, offer_id: int, *, need: str = "own"):
+    """An offer for ``need``: "own" (the mediator it is made to) or "manage" (coordination)."""
+    from pool.models import Offer
+
+    offer = session.get(Offer, offer_id) if 0 < offer_id < 2**31 else None
+    if offer is None:
+        abort(404)
+    if need == "manage" and request_access(session, user, offer.request) == "manage":
+        return offer
+    if need == "own":
+        mediator = own_mediator(session, user)
+        if mediator is not None and offer.mediator_id == mediator.id:
+            return offer
+    deny("offer", offer_id)
+    raise AssertionError("unreachable")
+
+
+def load_assignment(session: Session, user: User, assignment_id: int, *, need: str = "read"):
+    """An assignment for ``need``: "read" (its mediator, its office, the coordination),
+    "mediator" (its mediator), "office" (caseworkers of its office), "manage" (coordination)."""
+    from pool.models import Assignment
+
+    obj = session.get(Assignment, assignment_id) if 0 < assignment_id < 2**31 else None
+    if obj is None:
+        abort(404)
+    mediator = own_mediator(session, user)
+    is_mediator = mediator is not None and obj.mediator_id == mediator.id
+    access = request_access(session, user, obj.request)
+    ok = {
+        "read": is_mediator or access in ("manage", "office"),
+        "mediator": is_mediator,
+        "office": access == "office",
+        "manage": access == "manage",
+    }[need]
+    if ok:
+        return obj
+    deny("assignment", assignment_id)
+    raise AssertionError("unreachable")

@@ -34,7 +34,9 @@ def is_checked(page: str, name: str, value: str) -> bool:
 
 def audit_details(db, action: str) -> list[dict]:
     fresh(db)
-    rows = db.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    rows = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
     return [event.details or {} for event in rows]
 
 

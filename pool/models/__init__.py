@@ -18,9 +18,23 @@ from pool.models.mediators import (
 from pool.models.ops import DutyRun
 from pool.models.org import FEDERAL_STATES, Office, Pool, pool_sharing
 from pool.models.outbox import OutboxMessage
+from pool.models.requests import (
+    Assignment,
+    CaseExclusion,
+    InterpretingRequest,
+    Offer,
+    PoolClosure,
+    RequestSeries,
+)
 from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
 
 __all__ = [
+    "Assignment",
+    "CaseExclusion",
+    "InterpretingRequest",
+    "Offer",
+    "PoolClosure",
+    "RequestSeries",
     "Absence",
     "AvailabilityWindow",
     "Domain",

@@ -115,6 +115,10 @@ class Mediator(Base):
     supervisor_release_until: Mapped[date | None] = mapped_column(Date)
     staff_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Bumped at the start of every booking transaction: on PostgreSQL the row lock serialises
+    # bookings of one mediator, on SQLite the write lock does (RECIPES.md).
+    booking_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
     # Availability owned by the mediator.
     paused_until: Mapped[date | None] = mapped_column(Date)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,8 @@ FEDERAL_STATES = {
 }
 
 POOL_KINDS = ("district", "municipal")
+DEFAULT_EXCLUDED = ("court", "police", "asylum_hearing", "legally_binding", "medical_report")
+DEFAULT_EXCLUDED_JSON = '["court", "police", "asylum_hearing", "legally_binding", "medical_report"]'
 
 # A row (pool, partner) means: ``pool`` shares its mediators with ``partner``.
 pool_sharing = Table(
@@ -56,6 +59,20 @@ class Pool(Base):
     min_german_level: Mapped[str] = mapped_column(String(6), default="B1", server_default="B1")
     requires_formal_obligation: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     rejected_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # Intake and matching rules (DESIGN.md §3, §5).
+    lead_time_working_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    excluded_settings: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_EXCLUDED), server_default=DEFAULT_EXCLUDED_JSON
+    )
+    allow_medical_appointments: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    serve_sign_languages: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    short_notice_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    travel_buffer_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Automatic mode: new requests are offered to the top N candidates at once (0 = off).
+    auto_offer_top_n: Mapped[int] = mapped_column(default=0, server_default="0")
+    offer_expiry_minutes: Mapped[int] = mapped_column(default=24 * 60, server_default="1440")
+    # Weights of the soft scores (pool/matching.py DEFAULT_WEIGHTS); missing keys use defaults.
+    matching_weights: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offices: Mapped[list[Office]] = relationship(

@@ -1,0 +1,226 @@
+"""Requests for an interpreter, offers to mediators, and confirmed assignments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pool.db import Base, UTCDateTime, utcnow
+from pool.models.mediators import Mediator
+from pool.models.org import Office, Pool
+from pool.models.users import User
+
+REQUEST_STATUSES = ("open", "offered", "assigned", "completed", "cancelled", "unfilled")
+OFFER_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
+ASSIGNMENT_STATUSES = ("confirmed", "completed", "cancelled")
+OUTCOMES = ("took_place", "client_no_show", "mediator_no_show", "cancelled_on_site")
+SETTINGS = (
+    "parents_meeting",
+    "counselling",
+    "office_appointment",
+    "home_visit",
+    "medical_appointment",
+    "information_event",
+    "other",
+    "court",
+    "police",
+    "asylum_hearing",
+    "legally_binding",
+    "medical_report",
+)
+DEFAULT_EXCLUDED_SETTINGS = (
+    "court",
+    "police",
+    "asylum_hearing",
+    "legally_binding",
+    "medical_report",
+)
+
+
+class PoolClosure(Base):
+    """A period in which the pool's coordination is closed (counts as non-working days)."""
+
+    __tablename__ = "pool_closures"
+    __table_args__ = (CheckConstraint("start_date <= end_date", name="start_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class RequestSeries(Base):
+    """Recurring appointments: requests that can be changed one at a time or all together."""
+
+    __tablename__ = "request_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    interval_days: Mapped[int] = mapped_column(default=7)
+    count: Mapped[int]
+
+
+class InterpretingRequest(Base):
+    """An office asks for an interpreter (the Python name must not clash with flask.request)."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'offered', 'assigned', 'completed', 'cancelled', 'unfilled')",
+            name="status",
+        ),
+        CheckConstraint("mode IN ('in_person', 'phone', 'video')", name="mode"),
+        CheckConstraint("duration_minutes BETWEEN 5 AND 600", name="duration"),
+        Index("ix_requests_pool_status_starts", "pool_id", "status", "starts_at"),
+        Index("ix_requests_office_starts", "office_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="RESTRICT"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="RESTRICT"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("request_series.id", ondelete="SET NULL"), index=True
+    )
+    language_code: Mapped[str] = mapped_column(String(8))
+    dialect: Mapped[str | None] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int]
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(10))
+    municipality: Mapped[str | None] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(String(300))
+    domain_code: Mapped[str] = mapped_column(ForeignKey("domains.code", ondelete="RESTRICT"))
+    setting: Mapped[str] = mapped_column(String(30))
+    gender_preference: Mapped[str | None] = mapped_column(String(10))
+    gender_required: Mapped[bool] = mapped_column(default=False)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    urgent_reason: Mapped[str | None] = mapped_column(String(500))
+    professional_present: Mapped[bool] = mapped_column(default=True)
+    # Pseudonymous: for continuity and conflicts of interest, never a name.
+    case_ref: Mapped[str | None] = mapped_column(String(60))
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    candidates_at_intake: Mapped[int | None]
+    unfillable_reason: Mapped[str | None] = mapped_column(String(500))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # office, coordination
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    short_notice_cancellation: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pool: Mapped[Pool] = relationship()
+    office: Mapped[Office] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    offers: Mapped[list[Offer]] = relationship(back_populates="request", order_by="Offer.id")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="request", order_by="Assignment.id"
+    )
+
+    @property
+    def active_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.status != "cancelled"), None)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')", name="status"
+        ),
+        UniqueConstraint("request_id", "mediator_id", "created_at"),
+        Index("ix_offers_mediator_status", "mediator_id", "status"),
+        Index("ix_offers_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decline_reason: Mapped[str | None] = mapped_column(String(500))
+
+    request: Mapped[InterpretingRequest] = relationship(back_populates="offers")
+    mediator: Mapped[Mediator] = relationship()
+
+
+class Assignment(Base):
+    """A confirmed mediator for a request. At most one not-cancelled assignment per request,
+    enforced by a partial unique index; overlaps per mediator are prevented by serialising
+    bookings on the mediator row (see pool/services/booking.py)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("status IN ('confirmed', 'completed', 'cancelled')", name="status"),
+        Index(
+            "uq_assignments_active_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_assignments_mediator_starts", "mediator_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="RESTRICT"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="confirmed")
+    # Copied from the request (with the mode) so overlap checks need no join.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    in_person: Mapped[bool] = mapped_column(default=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assign_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # mediator, office, coordination
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    conflict_of_interest: Mapped[bool] = mapped_column(default=False)
+    short_notice: Mapped[bool] = mapped_column(default=False)
+    # Each side reports the outcome; differences are shown to the coordinator.
+    office_outcome: Mapped[str | None] = mapped_column(String(20))
+    office_duration_minutes: Mapped[int | None]
+    feedback_rating: Mapped[int | None]
+    feedback_text: Mapped[str | None] = mapped_column(String(2000))
+    mediator_outcome: Mapped[str | None] = mapped_column(String(20))
+    mediator_duration_minutes: Mapped[int | None]
+    travel_km: Mapped[int | None]
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[InterpretingRequest] = relationship(back_populates="assignments")
+    mediator: Mapped[Mediator] = relationship()
+
+
+class CaseExclusion(Base):
+    """A mediator must not interpret for this case reference of this office again."""
+
+    __tablename__ = "case_exclusions"
+    __table_args__ = (UniqueConstraint("mediator_id", "office_id", "case_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    case_ref: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(30))  # conflict_of_interest, client_refused
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
