@@ -181,6 +181,7 @@ def run_tick(app: Flask, now: datetime) -> dict:
     from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
+    from pool.services import booking
     from pool.services.accounts import purge_login_failures
     from pool.services.imports import purge_import_jobs
 
@@ -189,9 +190,15 @@ def run_tick(app: Flask, now: datetime) -> dict:
         purged = purge_login_failures(session, now)
         purge_import_jobs(session, now)
         session.commit()
+        # Offers past their deadline; in a pool's automatic mode the next candidates are asked.
+        expired = booking.expire_offers(session, now)
+        reoffered = booking.offer_next_after_expiry(session, now)
+        session.commit()
         duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer_from_config(), now)
         counts["purged_login_failures"] = purged
+        counts["expired_offers"] = expired
+        counts["offers_after_expiry"] = reoffered
         counts.update({f"duty:{name}": n for name, n in duties.items()})
         return counts
 

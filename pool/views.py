@@ -11,6 +11,9 @@ from pool.i18n import current_language
 # (endpoint, label, roles that see it); an empty tuple means everyone signed in.
 NAVIGATION = (
     ("main.index", _l("Start"), ()),
+    ("requests.queue", _l("Anfragen prüfen"), ("coordinator", "admin")),
+    ("requests.index", _l("Einsatzanfragen"), ("caseworker", "coordinator")),
+    ("requests.offers", _l("Angebote und Einsätze"), ("mediator",)),
     ("mediators.index", _l("Sprachmittler:innen"), ("coordinator", "admin")),
     ("me.availability", _l("Verfügbarkeit"), ("mediator",)),
     ("me.guidelines", _l("Leitlinien"), ("mediator",)),
@@ -49,11 +52,16 @@ def navigation() -> list[dict]:
     for endpoint, label, roles in NAVIGATION:
         if roles and not any(current_user.has_role(r) for r in roles):
             continue
-        url = url_for(endpoint)
-        active = request.endpoint == endpoint or (
-            endpoint != "main.index" and request.path.startswith(url) and url != "/admin/"
-        )
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": url_for(endpoint), "label": label, "active": False})
+    # The item whose address is the longest prefix of the current path is the active one.
+    matching = [
+        item
+        for item in items
+        if request.path == item["url"]
+        or (item["url"] not in ("/", "/admin/") and request.path.startswith(item["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return items
 
 

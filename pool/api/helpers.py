@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -184,6 +184,21 @@ def query_date(query: QueryArgs, name: str) -> date | None:
     return value
 
 
+def query_moment(query: QueryArgs, name: str) -> date | datetime | None:
+    """A query parameter that is a date ``YYYY-MM-DD`` or a timestamp with an offset."""
+    raw = query.args.get(name)
+    if raw is None:
+        return None
+    value: date | datetime | None = parse_day(raw)
+    if value is None:
+        value = parse_timestamp(raw)
+    if value is None:
+        query._fail(
+            name, f"Must be a date YYYY-MM-DD or a timestamp with an offset. {DATE_MESSAGE}"
+        )
+    return value
+
+
 def query_matching(
     query: QueryArgs, name: str, accept: Callable[[str], bool], message: str
 ) -> str | None:
@@ -210,6 +225,31 @@ DATE_MESSAGE = "Must be a date YYYY-MM-DD from 1900-01-01 to 2999-12-31."
 # A body's problems are reported for at most this many fields (a hostile body may have thousands).
 MAX_REPORTED_FIELDS = 50
 _FIELD_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
+# ISO 8601 date and time with an offset (``Z`` or ``±HH:MM``); seconds and fractions optional.
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|z|[+-][0-9]{2}:?[0-9]{2})"
+)
+TIMESTAMP_MESSAGE = (
+    "Must be an ISO 8601 timestamp with an offset, e.g. 2027-03-02T10:00:00+01:00 "
+    "(a time without an offset is ambiguous)."
+)
+
+
+def parse_timestamp(raw: str) -> datetime | None:
+    """An aware datetime from ISO 8601 with an offset; None for anything else (also a timestamp
+    without an offset, or a year outside 1900–2999)."""
+    if len(raw) > 40 or not _TIMESTAMP.fullmatch(raw):
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    return value if MIN_DAY.year <= value.year <= MAX_DAY.year else None
 
 
 def parse_day(raw: str) -> date | None:
@@ -240,6 +280,14 @@ def json_object() -> dict[str, Any]:
             422, "The body must be a JSON object.", fields={"body": ["Must be a JSON object."]}
         )
     return data
+
+
+def optional_json_object() -> dict[str, Any]:
+    """Like ``json_object``, but an empty body (with any or no content type) counts as ``{}``:
+    for actions whose fields are all optional."""
+    if not request.get_data(cache=True):
+        return {}
+    return json_object()
 
 
 class Invalid:
@@ -356,6 +404,13 @@ class Validator:
             return None if nullable else self.fail(path, "Must not be null.")
         parsed = parse_day(value) if isinstance(value, str) else None
         return self.fail(path, DATE_MESSAGE) if parsed is None else parsed
+
+    def timestamp(self, value: Any, path: str, *, nullable: bool = False) -> Any:
+        """An ISO 8601 timestamp with an offset, as an aware datetime; without one it is refused."""
+        if value is None:
+            return None if nullable else self.fail(path, "Must not be null.")
+        parsed = parse_timestamp(value) if isinstance(value, str) else None
+        return self.fail(path, TIMESTAMP_MESSAGE) if parsed is None else parsed
 
     def clock(self, value: Any, path: str) -> Any:
         if not isinstance(value, str) or not _TIME.fullmatch(value):

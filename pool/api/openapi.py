@@ -20,9 +20,30 @@ from pool.api.mediators import (
     MAX_WEEKLY,
     SELF_FIELDS,
 )
+from pool.api.requests import (
+    MAX_DURATION_REPORTED,
+    MAX_EXPIRY_MINUTES,
+    MAX_OFFER_MEDIATORS,
+    MAX_TRAVEL_KM,
+)
 from pool.models.mediators import GENDERS, GERMAN_LEVELS, KINDS, LEVELS, MODES, STATUSES
 from pool.models.org import FEDERAL_STATES, POOL_KINDS
+from pool.models.requests import (
+    ASSIGNMENT_STATUSES,
+    OFFER_STATUSES,
+    OUTCOMES,
+    REQUEST_STATUSES,
+    SETTINGS,
+)
 from pool.models.users import ROLES
+from pool.services.booking import MAX_FEEDBACK, MAX_REASON
+from pool.services.requests import (
+    CHANGEABLE_FIELDS,
+    GENDER_PREFERENCES,
+    MAX_DURATION,
+    MIN_DURATION,
+    TEXT_LIMITS,
+)
 
 API_VERSION = "1.0.0"
 LOCALES = ["de", "en"]
@@ -547,6 +568,610 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+_TIMESTAMP = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with an offset (UTC in responses).",
+}
+_TIMESTAMP_OR_NULL = {**_TIMESTAMP, "type": ["string", "null"]}
+_TIMESTAMP_INPUT = {
+    "type": "string",
+    "format": "date-time",
+    "maxLength": 40,
+    "description": "ISO 8601 with an offset, e.g. `2027-03-02T10:00:00+01:00`; a timestamp "
+    "without an offset is refused (422).",
+}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_REASON_TEXTS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "In plain language (the request's locale).",
+}
+
+
+def _request_input_properties() -> dict[str, Any]:
+    """The fields of a request as POST and PATCH send them (codes of API.md)."""
+
+    def text(name: str, description: str) -> dict[str, Any]:
+        return _text(TEXT_LIMITS[name], description, nullable=True)
+
+    return {
+        "language": text("language", "Language code (see `GET /languages`)."),
+        "dialect": text("dialect", "Dialect or variety if it matters, free text."),
+        "starts_at": _TIMESTAMP_INPUT,
+        "duration_minutes": {
+            "type": "integer",
+            "description": f"Expected duration, {MIN_DURATION} to {MAX_DURATION} minutes.",
+        },
+        "mode": {"type": "string", "enum": list(MODES)},
+        "municipality": text("municipality", "Required for `in_person`."),
+        "address": text("address", "Required for `in_person`; ignored otherwise."),
+        "domain": text("domain", "Domain code of the catalogue, e.g. `youth_welfare`."),
+        "setting": {
+            "type": "string",
+            "enum": list(SETTINGS),
+            "description": "Settings the pool excludes (by default `court`, `police`, "
+            "`asylum_hearing`, `legally_binding`, `medical_report`) are refused (422) with "
+            "where to turn instead.",
+        },
+        "gender_preference": {"type": ["string", "null"], "enum": [*GENDER_PREFERENCES, None]},
+        "gender_required": {"type": ["boolean", "null"]},
+        "urgent": {
+            "type": ["boolean", "null"],
+            "description": "Urgent requests skip the minimum lead time; they need `urgent_reason`.",
+        },
+        "urgent_reason": text("urgent_reason", "Why it is urgent."),
+        "professional_present": {
+            "type": ["boolean", "null"],
+            "description": "Must be true: a professional of the office is present and leads "
+            "the talk.",
+        },
+        "case_ref": text(
+            "case_ref",
+            "Pseudonymous case reference (for continuity and conflicts of interest), never a "
+            "name; one that looks like a name, e-mail address or phone number is refused.",
+        ),
+        "notes": text("notes", "No health data, no names."),
+    }
+
+
+def _report(properties: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": ["object", "null"],
+        "required": list(properties),
+        "description": description,
+        "properties": properties,
+    }
+
+
+SCHEMAS.update(
+    {
+        "OfficeRef": {
+            "type": "object",
+            "required": ["id", "name", "phone"],
+            "properties": {"id": _ID, "name": {"type": "string"}, "phone": _NULLABLE_TEXT},
+        },
+        "RequestCreate": {
+            "type": "object",
+            "required": ["office_id"],
+            "additionalProperties": False,
+            "description": "Also needed (else 422 with the reasons): `language`, `starts_at`, "
+            "`duration_minutes`, `mode`, `domain`, `setting`, `professional_present: true`. "
+            'Strings are stripped; "" counts as null.',
+            "properties": {
+                "office_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                    "description": "Caseworkers: their own office; coordinators: any office of "
+                    "their pool; admins: any.",
+                },
+                **_request_input_properties(),
+            },
+        },
+        "RequestUpdate": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Only the fields sent change: "
+            + ", ".join(f"`{n}`" for n in sorted(CHANGEABLE_FIELDS))
+            + ". Any other field of a request is refused (422: cancel and ask again). Only "
+            "the rules that concern the changed fields are checked again (422 with the "
+            "reasons). When the start, a later end, the mode or the municipality changes, an "
+            "assigned mediator's assignment is cancelled and pending offers are withdrawn, "
+            "and the same mediators are asked again for the new time; smaller changes keep the "
+            "assignment and the mediator is told.",
+            "properties": {
+                **{
+                    name: schema
+                    for name, schema in _request_input_properties().items()
+                    if name in CHANGEABLE_FIELDS
+                },
+                "whole_series": {
+                    "type": "boolean",
+                    "description": "Change every request of the series that has not begun (a "
+                    "new start moves each by the same number of days to the new time).",
+                },
+            },
+        },
+        "Assignment": {
+            "type": "object",
+            "required": [
+                "id",
+                "request_id",
+                "mediator_id",
+                "mediator_name",
+                "offer_id",
+                "status",
+                "starts_at",
+                "ends_at",
+                "in_person",
+                "assign_reason",
+                "created_at",
+                "cancelled_at",
+                "cancelled_by",
+                "cancel_reason",
+                "conflict_of_interest",
+                "short_notice",
+                "completed_at",
+                "office_report",
+                "mediator_report",
+                "outcome_differences",
+            ],
+            "description": "`feedback` is left out for the mediator.",
+            "properties": {
+                "id": _ID,
+                "request_id": _ID,
+                "mediator_id": _ID,
+                "mediator_name": {"type": "string"},
+                "offer_id": {
+                    "type": ["integer", "null"],
+                    "description": "The accepted offer; null for a direct assignment.",
+                },
+                "status": {"type": "string", "enum": list(ASSIGNMENT_STATUSES)},
+                "starts_at": _TIMESTAMP,
+                "ends_at": _TIMESTAMP,
+                "in_person": {"type": "boolean"},
+                "assign_reason": {
+                    "type": ["string", "null"],
+                    "description": "Why the coordination assigned directly.",
+                },
+                "created_at": _TIMESTAMP,
+                "cancelled_at": _TIMESTAMP_OR_NULL,
+                "cancelled_by": {
+                    "type": ["string", "null"],
+                    "enum": ["mediator", "office", "coordination", None],
+                },
+                "cancel_reason": _NULLABLE_TEXT,
+                "conflict_of_interest": {"type": "boolean"},
+                "short_notice": {
+                    "type": "boolean",
+                    "description": "Cancelled within the pool's short-notice window.",
+                },
+                "completed_at": _TIMESTAMP_OR_NULL,
+                "office_report": _report(
+                    {
+                        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                        "duration_minutes": {"type": ["integer", "null"]},
+                    },
+                    "What the office reported; null until it has.",
+                ),
+                "mediator_report": _report(
+                    {
+                        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                        "duration_minutes": {"type": ["integer", "null"]},
+                        "travel_km": {"type": ["integer", "null"]},
+                    },
+                    "What the mediator reported; null until they have.",
+                ),
+                "outcome_differences": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": ["outcome", "duration"]},
+                    "description": "Where both sides reported differently.",
+                },
+                "feedback": _report(
+                    {
+                        "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                        "text": _NULLABLE_TEXT,
+                    },
+                    "The office's feedback; null if none.",
+                ),
+            },
+        },
+        "Request": {
+            "type": "object",
+            "required": [
+                "id",
+                "pool_id",
+                "office_id",
+                "office",
+                "series_id",
+                "status",
+                "language",
+                "dialect",
+                "starts_at",
+                "ends_at",
+                "duration_minutes",
+                "mode",
+                "municipality",
+                "address",
+                "domain",
+                "setting",
+                "gender_preference",
+                "gender_required",
+                "urgent",
+                "urgent_reason",
+                "professional_present",
+                "candidates_at_intake",
+                "unfillable_reason",
+                "cancel_reason",
+                "cancelled_by",
+                "cancelled_at",
+                "short_notice_cancellation",
+                "created_at",
+                "updated_at",
+                "assigned_at",
+                "assignment",
+            ],
+            "description": "`case_ref` and `notes` are left out for a mediator, who sees "
+            "`assignment` only when it is their own.",
+            "properties": {
+                "id": _ID,
+                "pool_id": _ID,
+                "office_id": _ID,
+                "office": _ref("OfficeRef"),
+                "series_id": {
+                    "type": ["integer", "null"],
+                    "description": "Requests of one series of recurring appointments share it.",
+                },
+                "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+                "language": {"type": "string"},
+                "dialect": _NULLABLE_TEXT,
+                "starts_at": _TIMESTAMP,
+                "ends_at": _TIMESTAMP,
+                "duration_minutes": {"type": "integer"},
+                "mode": {"type": "string", "enum": list(MODES)},
+                "municipality": _NULLABLE_TEXT,
+                "address": _NULLABLE_TEXT,
+                "domain": {"type": "string"},
+                "setting": {"type": "string", "enum": list(SETTINGS)},
+                "gender_preference": {
+                    "type": ["string", "null"],
+                    "enum": [*GENDER_PREFERENCES, None],
+                },
+                "gender_required": {"type": "boolean"},
+                "urgent": {"type": "boolean"},
+                "urgent_reason": _NULLABLE_TEXT,
+                "professional_present": {"type": "boolean"},
+                "case_ref": _NULLABLE_TEXT,
+                "notes": _NULLABLE_TEXT,
+                "candidates_at_intake": {
+                    "type": ["integer", "null"],
+                    "description": "How many mediators could take it when it came in.",
+                },
+                "unfillable_reason": _NULLABLE_TEXT,
+                "cancel_reason": _NULLABLE_TEXT,
+                "cancelled_by": {
+                    "type": ["string", "null"],
+                    "enum": ["office", "coordination", None],
+                },
+                "cancelled_at": _TIMESTAMP_OR_NULL,
+                "short_notice_cancellation": {"type": "boolean"},
+                "created_at": _TIMESTAMP,
+                "updated_at": _TIMESTAMP,
+                "assigned_at": _TIMESTAMP_OR_NULL,
+                "assignment": {
+                    "anyOf": [_ref("Assignment"), {"type": "null"}],
+                    "description": "The assignment that is not cancelled, or null.",
+                },
+            },
+        },
+        "RequestList": _list_envelope("Request", "Requests in id order."),
+        "RequestSummary": {
+            "type": "object",
+            "required": [
+                "starts_at",
+                "ends_at",
+                "duration_minutes",
+                "mode",
+                "municipality",
+                "address",
+                "office",
+                "domain",
+                "setting",
+                "language",
+                "dialect",
+                "urgent",
+            ],
+            "description": "What a mediator needs to decide; no client data (no case reference, "
+            "no notes).",
+            "properties": {
+                "starts_at": _TIMESTAMP,
+                "ends_at": _TIMESTAMP,
+                "duration_minutes": {"type": "integer"},
+                "mode": {"type": "string", "enum": list(MODES)},
+                "municipality": _NULLABLE_TEXT,
+                "address": _NULLABLE_TEXT,
+                "office": _ref("OfficeRef"),
+                "domain": {"type": "string"},
+                "setting": {"type": "string", "enum": list(SETTINGS)},
+                "language": {"type": "string"},
+                "dialect": _NULLABLE_TEXT,
+                "urgent": {"type": "boolean"},
+            },
+        },
+        "Offer": {
+            "type": "object",
+            "required": [
+                "id",
+                "request_id",
+                "mediator_id",
+                "mediator_name",
+                "status",
+                "expires_at",
+                "created_at",
+                "responded_at",
+                "decline_reason",
+                "request",
+            ],
+            "properties": {
+                "id": _ID,
+                "request_id": _ID,
+                "mediator_id": _ID,
+                "mediator_name": {"type": "string"},
+                "status": {"type": "string", "enum": list(OFFER_STATUSES)},
+                "expires_at": {
+                    **_TIMESTAMP_OR_NULL,
+                    "description": "Answer by then; never after the start.",
+                },
+                "created_at": _TIMESTAMP,
+                "responded_at": _TIMESTAMP_OR_NULL,
+                "decline_reason": _NULLABLE_TEXT,
+                "request": _ref("RequestSummary"),
+            },
+        },
+        "OfferList": _list_envelope("Offer", "Offers in id order."),
+        "OfferItems": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": _ref("Offer"),
+                    "description": "The new offers (a mediator who already has a pending offer "
+                    "for the request gets no second one).",
+                }
+            },
+        },
+        "OfferCreate": {
+            "type": "object",
+            "required": ["mediator_ids"],
+            "additionalProperties": False,
+            "properties": {
+                "mediator_ids": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_OFFER_MEDIATORS,
+                    "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "description": "Active mediators of the request's pool or of a pool sharing "
+                    "with it; the first to accept gets the request, the others' offers are "
+                    "withdrawn and they are told.",
+                },
+                "expires_in_minutes": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "maximum": MAX_EXPIRY_MINUTES,
+                    "description": "Default: the pool's setting; never after the start.",
+                },
+            },
+        },
+        "ReasonInput": {
+            "type": "object",
+            "required": ["reason"],
+            "additionalProperties": False,
+            "properties": {"reason": _text(MAX_REASON)},
+        },
+        "OptionalReasonInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "The body may also be empty.",
+            "properties": {"reason": _text(MAX_REASON, nullable=True)},
+        },
+        "EmptyInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "No fields; the body may also be empty.",
+            "properties": {},
+        },
+        "AcceptInput": {
+            "type": "object",
+            "required": ["no_conflict_of_interest"],
+            "additionalProperties": False,
+            "properties": {
+                "no_conflict_of_interest": {
+                    "type": "boolean",
+                    "enum": [True],
+                    "description": "Must be true: the mediator declares they have no personal "
+                    "relationship to the case.",
+                }
+            },
+        },
+        "DirectAssignmentInput": {
+            "type": "object",
+            "required": ["mediator_id"],
+            "additionalProperties": False,
+            "properties": {
+                "mediator_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                    "description": "An active mediator of the request's pool or of a pool "
+                    "sharing with it.",
+                },
+                "reason": _text(MAX_REASON, "E.g. agreed by phone.", nullable=True),
+            },
+        },
+        "AssignmentCancelInput": {
+            "type": "object",
+            "required": ["reason"],
+            "additionalProperties": False,
+            "properties": {
+                "reason": _text(MAX_REASON),
+                "conflict_of_interest": {
+                    "type": "boolean",
+                    "description": "A conflict of interest was discovered: the mediator is "
+                    "excluded from this case reference of the office; never flagged as short "
+                    "notice.",
+                },
+            },
+        },
+        "CompletionInput": {
+            "type": "object",
+            "required": ["outcome"],
+            "additionalProperties": False,
+            "properties": {
+                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "duration_minutes": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": MAX_DURATION_REPORTED,
+                    "description": "Required when the outcome is `took_place`.",
+                },
+                "travel_km": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": MAX_TRAVEL_KM,
+                    "description": "The mediator only.",
+                },
+                "feedback": {
+                    "type": ["object", "null"],
+                    "required": ["rating"],
+                    "additionalProperties": False,
+                    "description": "The office only.",
+                    "properties": {
+                        "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "text": _text(MAX_FEEDBACK, nullable=True),
+                    },
+                },
+            },
+        },
+        "Candidates": {
+            "type": "object",
+            "required": ["candidates", "excluded", "excluded_counts", "excluded_total"],
+            "properties": {
+                "candidates": {
+                    "type": "array",
+                    "description": "Who can take the request, best first (ties by fair share, "
+                    "then id).",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "mediator_id",
+                            "name",
+                            "score",
+                            "reasons",
+                            "language",
+                            "level",
+                            "related_language",
+                            "pool_id",
+                            "pending_offer",
+                        ],
+                        "properties": {
+                            "mediator_id": _ID,
+                            "name": {"type": "string"},
+                            "score": {"type": "number"},
+                            "reasons": {
+                                **_REASON_TEXTS,
+                                "description": "What makes up the score, in plain language.",
+                            },
+                            "language": {
+                                "type": "string",
+                                "description": "The language they speak: the requested one or "
+                                "a related one (a weaker candidate).",
+                            },
+                            "level": {"type": "string", "enum": list(LEVELS)},
+                            "related_language": {"type": "boolean"},
+                            "pool_id": _ID,
+                            "pending_offer": {
+                                "type": "boolean",
+                                "description": "Already has a pending offer for this request.",
+                            },
+                        },
+                    },
+                },
+                "excluded": {
+                    "type": "array",
+                    "description": "Speakers of the language who cannot take it, closest first; "
+                    "at most 50.",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "mediator_id",
+                            "name",
+                            "reasons",
+                            "reason_codes",
+                            "related_language",
+                        ],
+                        "properties": {
+                            "mediator_id": _ID,
+                            "name": {"type": "string"},
+                            "reasons": {**_REASON_TEXTS, "description": "Every reason why not."},
+                            "reason_codes": {"type": "array", "items": {"type": "string"}},
+                            "related_language": {"type": "boolean"},
+                        },
+                    },
+                },
+                "excluded_counts": {
+                    "type": "object",
+                    "additionalProperties": {"type": "integer"},
+                    "description": "Per reason code, over every excluded speaker (not only the "
+                    "listed ones).",
+                },
+                "excluded_total": {
+                    "type": "integer",
+                    "description": "How many speakers are excluded in all.",
+                },
+            },
+        },
+        "IntakeRefused": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "reasons"],
+                    "properties": {
+                        "code": {"type": "string", "enum": ["validation_failed"]},
+                        "message": {"type": "string", "description": "Every reason's text."},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                            "description": "The reasons' texts by field.",
+                        },
+                        "reasons": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["code", "field", "message"],
+                                "properties": {
+                                    "code": {
+                                        "type": "string",
+                                        "description": "E.g. `setting_excluded`, "
+                                        "`sign_language`, `medical_not_served`, `lead_time`, "
+                                        "`missing`, `professional_required`, `case_ref_name`.",
+                                    },
+                                    "field": {"type": ["string", "null"]},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        },
+    }
+)
+
+
 RESPONSES: dict[str, Any] = {
     "BadRequest": {
         "description": "Malformed request, e.g. an invalid query parameter (see `fields`).",
@@ -576,6 +1201,17 @@ RESPONSES: dict[str, Any] = {
         "by path, e.g. `languages[0].level`, `checks.interview_on`, `weekly[2].end`.",
         "content": _json(_ref("Error")),
     },
+    "Conflict": {
+        "description": "The request is already taken or no longer open, the mediator is booked "
+        "then, or the offer or assignment changed in the meantime.",
+        "content": _json(_ref("Error")),
+    },
+    "IntakeRefused": {
+        "description": "A field is invalid, or the pool's intake rules refuse the request: "
+        "`message` has every reason, `fields` them by field, `reasons` with their codes. A "
+        "timestamp without an offset is refused here too.",
+        "content": _json({"anyOf": [_ref("IntakeRefused"), _ref("Error")]}),
+    },
     "OtherError": {
         "description": "Any other error, in the same format, e.g. 503 when the service is busy.",
         "content": _json(_ref("Error")),
@@ -603,11 +1239,14 @@ PARAMETERS: dict[str, Any] = {
         "description": "The opaque `next` value of the previous page of the same list.",
         "schema": {"type": "string", "minLength": 1},
     },
-    "mediator_id": {
-        "name": "mediator_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    **{
+        name: {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        }
+        for name in ("mediator_id", "request_id", "offer_id", "assignment_id")
     },
 }
 
@@ -928,14 +1567,331 @@ PATHS: dict[str, Any] = {
     },
 }
 
+# --- requests, offers, assignments ----------------------------------------------------------------
+
+
+def _status_param(statuses: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(statuses)},
+    }
+
+
+def _id_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _body(schema_name: str, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": _json(_ref(schema_name))}
+
+
+def _action(
+    operation_id: str,
+    summary: str,
+    description: str,
+    tag: str,
+    *,
+    ok: tuple[str, str, str],
+    body: str | None = None,
+    body_required: bool = True,
+    conflict: bool = True,
+    intake: bool = False,
+) -> dict[str, Any]:
+    """A POST or PATCH on one object: ``ok`` is (status, description, schema)."""
+    status, ok_description, schema = ok
+    responses: dict[str, Any] = {
+        status: _ok(ok_description, schema),
+        "400": _error("MalformedBody"),
+        "401": _error("Unauthorized"),
+        "403": _error("Forbidden"),
+        "404": _error("NotFound"),
+    }
+    if conflict:
+        responses["409"] = _error("Conflict")
+    if body is not None:
+        responses["415"] = _error("UnsupportedMediaType")
+    responses["422"] = _error("IntakeRefused" if intake else "ValidationFailed")
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": [tag],
+        "security": _SIGNED_IN,
+        "responses": responses,
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body, body_required)
+    return operation
+
+
+def request_paths() -> dict[str, Any]:
+    return {
+        "/requests": {
+            "get": {
+                "operationId": "listRequests",
+                "summary": "Requests of the caller's office or pools",
+                "description": "Caseworkers see their office's requests, coordinators their "
+                "pools' requests, admins all; others get 403. Mediators see the requests they "
+                "are offered through `GET /offers`.",
+                "tags": ["requests"],
+                "security": _SIGNED_IN,
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    _status_param(REQUEST_STATUSES),
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only requests starting at or after this: a date "
+                        "`YYYY-MM-DD` (from its start in Europe/Berlin) or a timestamp with an "
+                        "offset.",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only requests starting before this: a date `YYYY-MM-DD` "
+                        "(that whole day included, Europe/Berlin) or a timestamp with an offset "
+                        "(excluded).",
+                        "schema": {"type": "string"},
+                    },
+                    _id_param("office_id", "Only the requests of this office."),
+                ],
+                "responses": {
+                    "200": _ok("One page of requests.", "RequestList"),
+                    "400": _error("BadRequest"),
+                    "401": _error("Unauthorized"),
+                    "403": _error("Forbidden"),
+                },
+            },
+            "post": {
+                "operationId": "createRequest",
+                "summary": "Ask for an interpreter",
+                "description": "Caseworkers for their own office, coordinators for any office "
+                "of their pool (e.g. a request taken by phone), admins for any office. The "
+                "pool's intake rules are checked (excluded settings, sign languages, medical "
+                "appointments, the minimum lead time in working days unless urgent, the "
+                "professional's presence, a pseudonymous case reference); a refusal is a 422 "
+                "with every reason and where to turn instead. The number of candidates at "
+                "intake is stored; an urgent request alerts the coordination.",
+                "tags": ["requests"],
+                "security": _SIGNED_IN,
+                "requestBody": _body("RequestCreate"),
+                "responses": {
+                    "201": {
+                        "description": "Created (status `open`).",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": _json(_ref("Request")),
+                    },
+                    "400": _error("MalformedBody"),
+                    "401": _error("Unauthorized"),
+                    "403": _error("Forbidden"),
+                    "415": _error("UnsupportedMediaType"),
+                    "422": _error("IntakeRefused"),
+                },
+            },
+        },
+        "/requests/{request_id}": {
+            "get": {
+                "operationId": "getRequest",
+                "summary": "One request with its status and assignment",
+                "description": "Caseworkers of its office, coordinators of its pool, admins, "
+                "and a mediator it is or was offered or assigned to (without `case_ref` and "
+                "`notes`).",
+                "tags": ["requests"],
+                "security": _SIGNED_IN,
+                "responses": {
+                    "200": _ok("The request.", "Request"),
+                    "401": _error("Unauthorized"),
+                    "403": _error("Forbidden"),
+                    "404": _error("NotFound"),
+                },
+            },
+            "patch": _action(
+                "updateRequest",
+                "Change time, duration, place or notes",
+                "Caseworkers of its office, coordinators of its pool, admins; only while it is "
+                "`open`, `offered` or `assigned` and has not begun (else 422). An assigned "
+                "mediator is told, and asked again if the time or place changes.",
+                "requests",
+                ok=("200", "The changed request.", "Request"),
+                body="RequestUpdate",
+                intake=True,
+            ),
+        },
+        "/requests/{request_id}/cancel": {
+            "post": _action(
+                "cancelRequest",
+                "Cancel a request",
+                "Caseworkers of its office, coordinators of its pool, admins. A confirmed "
+                "mediator is told; pending offers are withdrawn. Within the pool's short-notice "
+                "window the cancellation is flagged. 409 when it is no longer open or assigned.",
+                "requests",
+                ok=("200", "The cancelled request.", "Request"),
+                body="ReasonInput",
+            ),
+        },
+        "/requests/{request_id}/unfillable": {
+            "post": _action(
+                "markRequestUnfillable",
+                "Mark a request as unfillable",
+                "Coordinators of its pool and admins, while it is `open` or `offered` (else "
+                "409). Pending offers are withdrawn; the office is told so it can look "
+                "elsewhere in time.",
+                "requests",
+                ok=("200", "The request, now `unfilled`.", "Request"),
+                body="ReasonInput",
+            ),
+        },
+        "/requests/{request_id}/candidates": {
+            "get": {
+                "operationId": "getCandidates",
+                "summary": "Ranked candidates and the excluded speakers, with reasons",
+                "description": "Coordinators of its pool and admins. Matching of DESIGN.md §5: "
+                "every hard filter, soft scores with the pool's weights, related languages as "
+                "weaker candidates, mediators of pools that share with the request's pool.",
+                "tags": ["requests"],
+                "security": _SIGNED_IN,
+                "responses": {
+                    "200": _ok("The result of matching now.", "Candidates"),
+                    "401": _error("Unauthorized"),
+                    "403": _error("Forbidden"),
+                    "404": _error("NotFound"),
+                },
+            },
+        },
+        "/requests/{request_id}/offers": {
+            "post": _action(
+                "makeOffers",
+                "Offer a request to one or several mediators",
+                "Coordinators of its pool and admins, while the request is `open` or "
+                "`offered` (else 409). Each mediator is told; the first to accept gets it. "
+                "422 for a mediator who is not active or is excluded for this case.",
+                "offers",
+                ok=("201", "The new offers.", "OfferItems"),
+                body="OfferCreate",
+            ),
+        },
+        "/requests/{request_id}/assignment": {
+            "post": _action(
+                "assignDirectly",
+                "Assign a mediator directly",
+                "Coordinators of its pool and admins, e.g. after agreeing by phone. 409 when the "
+                "request is already taken or no longer open, or the mediator is booked then "
+                "(with the travel buffer between in-person appointments). Other pending offers "
+                "are withdrawn; the mediator and the office are told.",
+                "assignments",
+                ok=("201", "The confirmed assignment.", "Assignment"),
+                body="DirectAssignmentInput",
+            ),
+        },
+        "/offers": {
+            "get": {
+                "operationId": "listOffers",
+                "summary": "Offers: a mediator's own, or those of the coordinator's pools",
+                "description": "Mediators see the offers made to them, coordinators those for "
+                "requests of their pools, admins all; others get 403. Each offer has the "
+                "request summary (no client data).",
+                "tags": ["offers"],
+                "security": _SIGNED_IN,
+                "parameters": [
+                    *_PAGE_PARAMS,
+                    _status_param(OFFER_STATUSES),
+                    _id_param("request_id", "Only the offers of this request."),
+                ],
+                "responses": {
+                    "200": _ok("One page of offers.", "OfferList"),
+                    "400": _error("BadRequest"),
+                    "401": _error("Unauthorized"),
+                    "403": _error("Forbidden"),
+                },
+            },
+        },
+        "/offers/{offer_id}/accept": {
+            "post": _action(
+                "acceptOffer",
+                "Accept an offer",
+                "Only the mediator it is made to, declaring no personal relationship to the "
+                "case. 409 when the request is already taken, the offer was withdrawn or has "
+                "expired, or the mediator is booked then. The others' offers are withdrawn.",
+                "offers",
+                ok=("200", "The confirmed assignment.", "Assignment"),
+                body="AcceptInput",
+            ),
+        },
+        "/offers/{offer_id}/decline": {
+            "post": _action(
+                "declineOffer",
+                "Decline an offer",
+                "Only the mediator it is made to; the reason is optional. 409 when the offer is "
+                "no longer pending.",
+                "offers",
+                ok=("200", "The declined offer.", "Offer"),
+                body="OptionalReasonInput",
+                body_required=False,
+            ),
+        },
+        "/offers/{offer_id}/withdraw": {
+            "post": _action(
+                "withdrawOffer",
+                "Withdraw an offer",
+                "Coordinators of the request's pool and admins; the mediator is told. 409 when "
+                "the offer is no longer pending.",
+                "offers",
+                ok=("200", "The withdrawn offer.", "Offer"),
+                body="EmptyInput",
+                body_required=False,
+            ),
+        },
+        "/assignments/{assignment_id}/cancel": {
+            "post": _action(
+                "cancelAssignment",
+                "Cancel an assignment",
+                "Its mediator, or coordinators of the request's pool and admins. The request "
+                "goes back to matching; the other sides are told. Within the short-notice "
+                "window it is flagged, except for a conflict of interest. 409 when it is no "
+                "longer confirmed.",
+                "assignments",
+                ok=("200", "The cancelled assignment.", "Assignment"),
+                body="AssignmentCancelInput",
+            ),
+        },
+        "/assignments/{assignment_id}/complete": {
+            "post": _action(
+                "completeAssignment",
+                "Report how an assignment went",
+                "Caseworkers of the office (with optional feedback) and its mediator (with "
+                "travel) each report once, after the start; the assignment is completed when "
+                "the office has reported. Differences are shown to the coordination. 409 when "
+                "this side has reported already or the assignment was cancelled.",
+                "assignments",
+                ok=("200", "The assignment with the reports.", "Assignment"),
+                body="CompletionInput",
+            ),
+        },
+    }
+
+
+PATHS.update(request_paths())
+
 for _path, _item in PATHS.items():
     for _operation in _item.values():
         _operation["responses"]["default"] = _error("OtherError")
-        if "{mediator_id}" in _path:
-            _operation["parameters"] = [
-                {"$ref": "#/components/parameters/mediator_id"},
-                *_operation.get("parameters", []),
-            ]
+        for _name in ("mediator_id", "request_id", "offer_id", "assignment_id"):
+            if "{" + _name + "}" in _path:
+                _operation["parameters"] = [
+                    {"$ref": f"#/components/parameters/{_name}"},
+                    *_operation.get("parameters", []),
+                ]
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -955,6 +1911,9 @@ DOCUMENT: dict[str, Any] = {
         {"name": "catalogues"},
         {"name": "organisation"},
         {"name": "mediators"},
+        {"name": "requests"},
+        {"name": "offers"},
+        {"name": "assignments"},
     ],
     "paths": PATHS,
     "components": {

@@ -65,4 +65,5 @@ def list_offices():
     return list_response(rows, office_json, next_cursor)
 
 
-from pool.api import mediators  # noqa: E402,F401  (registers the mediator routes)
+# Register the routes of the mediator registry and of requests, offers and assignments.
+from pool.api import mediators, requests  # noqa: E402,F401

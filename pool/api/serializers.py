@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from pool.deployability import Deployability
+from pool.matching import MatchResult
 from pool.models import (
     Absence,
+    Assignment,
     AvailabilityWindow,
     GuidelineAcknowledgement,
+    InterpretingRequest,
     Mediator,
+    Offer,
     Office,
     Pool,
     TrainingRecord,
     User,
 )
+from pool.services.booking import outcome_differences
 
 
 def me_json(user: User) -> dict[str, Any]:
@@ -157,4 +162,180 @@ def deployability_json(result: Deployability, on: date) -> dict[str, Any]:
         "on": on.isoformat(),
         "reasons": [reason.text for reason in result.reasons],
         "reason_codes": result.codes,
+    }
+
+
+# --- requests, offers, assignments ----------------------------------------------------------------
+
+
+def _moment(value: datetime | None) -> str | None:
+    """An aware timestamp in ISO 8601 with its offset (stored values are UTC)."""
+    return value.isoformat() if value is not None else None
+
+
+def _office_ref(office: Office) -> dict[str, Any]:
+    return {"id": office.id, "name": office.name, "phone": office.phone}
+
+
+def assignment_json(assignment: Assignment, *, view: str = "manage") -> dict[str, Any]:
+    """An assignment for ``view``: "manage" (coordination), "office" (caseworkers of the office)
+    or "mediator" (its mediator, who does not see the office's feedback)."""
+    office_report = None
+    if assignment.office_outcome is not None:
+        office_report = {
+            "outcome": assignment.office_outcome,
+            "duration_minutes": assignment.office_duration_minutes,
+        }
+    mediator_report = None
+    if assignment.mediator_outcome is not None:
+        mediator_report = {
+            "outcome": assignment.mediator_outcome,
+            "duration_minutes": assignment.mediator_duration_minutes,
+            "travel_km": assignment.travel_km,
+        }
+    body: dict[str, Any] = {
+        "id": assignment.id,
+        "request_id": assignment.request_id,
+        "mediator_id": assignment.mediator_id,
+        "mediator_name": assignment.mediator.name,
+        "offer_id": assignment.offer_id,
+        "status": assignment.status,
+        "starts_at": _moment(assignment.starts_at),
+        "ends_at": _moment(assignment.ends_at),
+        "in_person": assignment.in_person,
+        "assign_reason": assignment.assign_reason,
+        "created_at": _moment(assignment.created_at),
+        "cancelled_at": _moment(assignment.cancelled_at),
+        "cancelled_by": assignment.cancelled_by,
+        "cancel_reason": assignment.cancel_reason,
+        "conflict_of_interest": assignment.conflict_of_interest,
+        "short_notice": assignment.short_notice,
+        "completed_at": _moment(assignment.completed_at),
+        "office_report": office_report,
+        "mediator_report": mediator_report,
+        "outcome_differences": outcome_differences(assignment),
+    }
+    if view != "mediator":
+        body["feedback"] = (
+            {"rating": assignment.feedback_rating, "text": assignment.feedback_text}
+            if assignment.feedback_rating is not None or assignment.feedback_text
+            else None
+        )
+    return body
+
+
+def request_json(
+    item: InterpretingRequest, *, view: str = "manage", mediator_id: int | None = None
+) -> dict[str, Any]:
+    """A request for ``view``: "manage" and "office" see everything; "mediator" (the mediator it
+    is offered or assigned to, ``mediator_id``) sees neither the case reference nor the notes,
+    and the assignment only when it is their own."""
+    assignment = item.active_assignment
+    if view == "mediator" and assignment is not None and assignment.mediator_id != mediator_id:
+        assignment = None
+    body: dict[str, Any] = {
+        "id": item.id,
+        "pool_id": item.pool_id,
+        "office_id": item.office_id,
+        "office": _office_ref(item.office),
+        "series_id": item.series_id,
+        "status": item.status,
+        "language": item.language_code,
+        "dialect": item.dialect,
+        "starts_at": _moment(item.starts_at),
+        "ends_at": _moment(item.ends_at),
+        "duration_minutes": item.duration_minutes,
+        "mode": item.mode,
+        "municipality": item.municipality,
+        "address": item.address,
+        "domain": item.domain_code,
+        "setting": item.setting,
+        "gender_preference": item.gender_preference,
+        "gender_required": item.gender_required,
+        "urgent": item.urgent,
+        "urgent_reason": item.urgent_reason,
+        "professional_present": item.professional_present,
+        "candidates_at_intake": item.candidates_at_intake,
+        "unfillable_reason": item.unfillable_reason,
+        "cancel_reason": item.cancel_reason,
+        "cancelled_by": item.cancelled_by,
+        "cancelled_at": _moment(item.cancelled_at),
+        "short_notice_cancellation": item.short_notice_cancellation,
+        "created_at": _moment(item.created_at),
+        "updated_at": _moment(item.updated_at),
+        "assigned_at": _moment(item.assigned_at),
+        "assignment": (
+            assignment_json(assignment, view="mediator" if view == "mediator" else view)
+            if assignment is not None
+            else None
+        ),
+    }
+    if view != "mediator":
+        body["case_ref"] = item.case_ref
+        body["notes"] = item.notes
+    return body
+
+
+def request_summary_json(item: InterpretingRequest) -> dict[str, Any]:
+    """What an offer shows of its request: everything needed to decide, no client data (no case
+    reference, no notes)."""
+    return {
+        "starts_at": _moment(item.starts_at),
+        "ends_at": _moment(item.ends_at),
+        "duration_minutes": item.duration_minutes,
+        "mode": item.mode,
+        "municipality": item.municipality,
+        "address": item.address,
+        "office": _office_ref(item.office),
+        "domain": item.domain_code,
+        "setting": item.setting,
+        "language": item.language_code,
+        "dialect": item.dialect,
+        "urgent": item.urgent,
+    }
+
+
+def offer_json(offer: Offer) -> dict[str, Any]:
+    return {
+        "id": offer.id,
+        "request_id": offer.request_id,
+        "mediator_id": offer.mediator_id,
+        "mediator_name": offer.mediator.name,
+        "status": offer.status,
+        "expires_at": _moment(offer.expires_at),
+        "created_at": _moment(offer.created_at),
+        "responded_at": _moment(offer.responded_at),
+        "decline_reason": offer.decline_reason,
+        "request": request_summary_json(offer.request),
+    }
+
+
+def candidates_json(result: MatchResult) -> dict[str, Any]:
+    return {
+        "candidates": [
+            {
+                "mediator_id": c.mediator_id,
+                "name": c.name,
+                "score": c.score,
+                "reasons": list(c.reasons),
+                "language": c.language_code,
+                "level": c.level,
+                "related_language": c.related_language,
+                "pool_id": c.pool_id,
+                "pending_offer": c.pending_offer,
+            }
+            for c in result.candidates
+        ],
+        "excluded": [
+            {
+                "mediator_id": e.mediator_id,
+                "name": e.name,
+                "reasons": list(e.reasons),
+                "reason_codes": list(e.codes),
+                "related_language": e.related_language,
+            }
+            for e in result.excluded
+        ],
+        "excluded_counts": dict(result.excluded_counts),
+        "excluded_total": result.excluded_total,
     }

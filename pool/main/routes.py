@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from pool import deployability
 from pool.db import db_session, utcnow
-from pool.models import Office, OutboxMessage, Pool, User, UserRole
+from pool.labels import MODE_LABELS
+from pool.models import (
+    Assignment,
+    InterpretingRequest,
+    Offer,
+    Office,
+    OutboxMessage,
+    Pool,
+    User,
+    UserRole,
+)
 from pool.permissions import own_mediator
 from pool.selfservice.routes import training_overview
 from pool.services.mediators import today_in_berlin
@@ -58,12 +69,49 @@ def _mediator_start(session, user) -> dict | None:
     mediator = own_mediator(session, user)
     if mediator is None:
         return None
-    today = today_in_berlin(utcnow())
+    now = utcnow()
+    today = today_in_berlin(now)
     result = deployability.check(mediator, deployability.load_context(session), today)
     return {
         "mediator": mediator,
         "result": result,
         "trainings": training_overview(mediator, today),
+        **_offers_and_assignments(session, mediator, now),
+    }
+
+
+# The start page lists this many of the next assignments; the rest are on the offers page.
+NEXT_ASSIGNMENTS = 3
+
+
+def _offers_and_assignments(session, mediator, now) -> dict:
+    """How many offers wait for an answer, and the next confirmed assignments."""
+    new_offers = session.scalar(
+        select(func.count(Offer.id))
+        .join(Offer.request)
+        .where(
+            Offer.mediator_id == mediator.id,
+            Offer.status == "pending",
+            or_(Offer.expires_at.is_(None), Offer.expires_at > now),
+            InterpretingRequest.starts_at > now,
+            InterpretingRequest.status.in_(("open", "offered")),
+        )
+    )
+    next_assignments = session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.mediator_id == mediator.id,
+            Assignment.status == "confirmed",
+            Assignment.ends_at > now,
+        )
+        .options(joinedload(Assignment.request).joinedload(InterpretingRequest.office))
+        .order_by(Assignment.starts_at, Assignment.id)
+        .limit(NEXT_ASSIGNMENTS)
+    ).all()
+    return {
+        "new_offers": new_offers or 0,
+        "next_assignments": next_assignments,
+        "mode_labels": MODE_LABELS,
     }
 
 

@@ -1009,3 +1009,67 @@ def _tell_user(
         locale=user.locale,
         now=now,
     )
+
+
+# --- automatic mode -------------------------------------------------------------------------------
+
+
+def offer_top_candidates(
+    session: Session,
+    *,
+    actor: User | None,
+    request: InterpretingRequest,
+    n: int,
+    now: datetime,
+) -> list[Offer]:
+    """Offer ``request`` to its ``n`` best candidates who have not been asked for it before (a
+    pool's automatic mode; ``actor`` is None there). Returns the offers made: none when the
+    request is no longer open, has begun, or nobody else fits."""
+    from pool.services.candidates import candidates_for  # matching sits above booking
+
+    if n <= 0 or request.status not in OPEN_STATUSES or request.starts_at <= now:
+        return []
+    asked = set(session.scalars(select(Offer.mediator_id).where(Offer.request_id == request.id)))
+    result = candidates_for(session, request, now)
+    chosen = [
+        c.mediator_id
+        for c in result.candidates
+        if c.mediator_id not in asked and not c.pending_offer
+    ][:n]
+    if not chosen:
+        return []
+    found = {m.id: m for m in session.scalars(select(Mediator).where(Mediator.id.in_(chosen)))}
+    mediators = [found[i] for i in chosen if i in found]
+    return make_offers(session, actor=actor, request=request, mediators=mediators, now=now)
+
+
+def offer_next_after_expiry(session: Session, now: datetime) -> int:
+    """Automatic mode after ``expire_offers(session, now)`` (call it with the same ``now``): a
+    request of a pool with ``auto_offer_top_n`` whose last offers expired just now is offered to
+    the next best candidates not asked yet. Returns how many offers were made."""
+    from pool.models import Pool
+
+    expired_now = select(Offer.request_id).where(
+        Offer.status == "expired", Offer.responded_at == now
+    )
+    reopened = session.scalars(
+        select(InterpretingRequest)
+        .join(Pool, Pool.id == InterpretingRequest.pool_id)
+        .where(
+            InterpretingRequest.status == "open",
+            InterpretingRequest.starts_at > now,
+            Pool.auto_offer_top_n > 0,
+            InterpretingRequest.id.in_(expired_now),
+        )
+        .order_by(InterpretingRequest.id)
+    ).all()
+    made = 0
+    for request in reopened:
+        try:
+            with session.begin_nested():
+                offers = offer_top_candidates(session, actor=None, request=request,
+                                              n=request.pool.auto_offer_top_n, now=now)  # fmt: skip
+        except ServiceError:
+            continue  # taken or changed meanwhile: the coordination sees it in the queue
+        made += len(offers)
+    return made

@@ -803,6 +803,15 @@ def create_request(
             request.id,
             {"series_id": request.series_id, "urgent": request.urgent, "office_id": office.id},
         )
+        if pool.auto_offer_top_n > 0 and request.candidates_at_intake:
+            # The pool's automatic mode: offer to the best candidates without waiting for review.
+            try:
+                with session.begin_nested():
+                    booking.offer_top_candidates(
+                        session, actor=None, request=request, n=pool.auto_offer_top_n, now=now
+                    )
+            except ServiceError:
+                pass  # it stays open, and the coordination sees it in the queue
         created.append(request)
     session.flush()
     _tell_creator(session, actor, created, now)
@@ -1148,3 +1157,88 @@ def _tell_mediator(
         locale=locale,
         now=now,
     )
+
+
+# --- the office's pages -----------------------------------------------------------------------
+
+
+def visible_requests(
+    session: Session,
+    *,
+    office_ids: Iterable[int] | None,
+    pool_ids: Iterable[int] | None,
+    now: datetime,
+    office_id: int | None = None,
+    upcoming_limit: int = 300,
+    past_offset: int = 0,
+    past_limit: int = 30,
+) -> tuple[list[InterpretingRequest], list[InterpretingRequest], int]:
+    """Requests of the given offices or pools (both ``None``: all, for admins), optionally of one
+    office: the upcoming ones (not yet ended) soonest first, a page of the past ones latest first,
+    and how many past ones there are. Offices, assignments and their mediators are loaded along."""
+    from sqlalchemy import false, func, or_
+    from sqlalchemy.orm import selectinload
+
+    from pool.models import Assignment
+
+    scope = []
+    if office_ids is not None or pool_ids is not None:
+        offices, pools = list(office_ids or ()), list(pool_ids or ())
+        scope.append(
+            or_(
+                InterpretingRequest.office_id.in_(offices) if offices else false(),
+                InterpretingRequest.pool_id.in_(pools) if pools else false(),
+            )
+        )
+    if office_id is not None:
+        scope.append(InterpretingRequest.office_id == office_id)
+    options = (
+        selectinload(InterpretingRequest.office),
+        selectinload(InterpretingRequest.assignments).selectinload(Assignment.mediator),
+    )
+    upcoming = session.scalars(
+        select(InterpretingRequest)
+        .where(*scope, InterpretingRequest.ends_at >= now)
+        .order_by(InterpretingRequest.starts_at, InterpretingRequest.id)
+        .limit(upcoming_limit)
+        .options(*options)
+    ).all()
+    past = session.scalars(
+        select(InterpretingRequest)
+        .where(*scope, InterpretingRequest.ends_at < now)
+        .order_by(InterpretingRequest.starts_at.desc(), InterpretingRequest.id.desc())
+        .offset(past_offset)
+        .limit(past_limit)
+        .options(*options)
+    ).all()
+    past_total = session.scalar(
+        select(func.count(InterpretingRequest.id)).where(*scope, InterpretingRequest.ends_at < now)
+    )
+    return list(upcoming), list(past), past_total or 0
+
+
+def cancel_with_following(
+    session: Session,
+    *,
+    actor: User | None,
+    request: InterpretingRequest,
+    reason: str,
+    now: datetime,
+    following: bool = False,
+) -> list[InterpretingRequest]:
+    """Cancel ``request`` (booking.cancel_request: the mediator is told, offers withdrawn) and,
+    with ``following``, every later request of its series that has not begun and is still open,
+    offered or assigned. Returns the cancelled requests."""
+    targets = [request]
+    if following and request.series_id is not None:
+        targets += [
+            r
+            for r in series_requests(session, request)
+            if r.id != request.id
+            and r.starts_at > request.starts_at
+            and r.starts_at > now
+            and r.status in CHANGEABLE_STATUSES
+        ]
+    for target in targets:
+        booking.cancel_request(session, actor=actor, request=target, reason=reason, now=now)
+    return targets

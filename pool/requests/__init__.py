@@ -1,0 +1,7 @@
+"""Pages for requests, offers and assignments: one blueprint, a module per side."""
+
+from flask import Blueprint
+
+bp = Blueprint("requests", __name__)
+
+from pool.requests import coordination, mediator, office  # noqa: E402,F401  (register the routes)

@@ -1,0 +1,115 @@
+"""Forms of the mediator's side: answer an offer, cancel an assignment, report how it went.
+
+Field names differ between the forms of one page, so no two inputs share an id."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from pool.admin.forms import Select
+from pool.forms import BaseForm, choices
+from pool.models.requests import OUTCOMES
+from pool.selfservice.forms import WholeNumberField
+
+MAX_REASON = 500
+
+# How the mediator says it went (the office's page words them from its side).
+# TODO(lead): move to pool/labels.py as OUTCOME_LABELS once the office side agrees on the words.
+MEDIATOR_OUTCOME_LABELS = {
+    "took_place": _l("Der Termin hat stattgefunden."),
+    "client_no_show": _l("Die Person ist nicht gekommen."),
+    "mediator_no_show": _l("Ich konnte nicht kommen."),
+    "cancelled_on_site": _l("Der Termin wurde vor Ort abgesagt."),
+}
+ASSIGNMENT_STATUS_LABELS = {
+    "confirmed": _l("bestätigt"),
+    "completed": _l("erledigt"),
+    "cancelled": _l("abgesagt"),
+}
+OFFER_STATUS_LABELS = {
+    "pending": _l("offen"),
+    "accepted": _l("angenommen"),
+    "declined": _l("abgelehnt"),
+    "expired": _l("Frist abgelaufen"),
+    "withdrawn": _l("zurückgezogen"),
+}
+
+
+def _reason_field(label, *, required: bool, description=None):
+    validators = [Length(max=MAX_REASON, message=_l("Höchstens 500 Zeichen."))]
+    if required:
+        validators.insert(0, DataRequired(_l("Bitte geben Sie einen Grund an.")))
+    else:
+        validators.insert(0, Optional())
+    return TextAreaField(
+        label, validators=validators, description=description, render_kw={"rows": 3}
+    )
+
+
+class AcceptForm(BaseForm):
+    no_conflict_of_interest = BooleanField(
+        _l("Ich habe keine persönliche Beziehung zu der Person, für die ich dolmetsche."),
+        validators=[
+            DataRequired(
+                _l(
+                    "Bitte bestätigen Sie, dass Sie keine persönliche Beziehung zu der Person "
+                    "haben. Kennen Sie die Person, lehnen Sie das Angebot bitte ab."
+                )
+            )
+        ],
+        description=_l(
+            "Zum Beispiel: Sie sind nicht verwandt, nicht befreundet und nicht Nachbar:in. "
+            "Wenn Sie das erst vor Ort merken, sagen Sie es bitte der Fachkraft."
+        ),
+    )
+
+
+class DeclineForm(BaseForm):
+    decline_reason = _reason_field(
+        _l("Grund für die Absage"),
+        required=False,
+        description=_l("Zum Beispiel: Ich habe an dem Tag keine Zeit. Bitte keine Namen."),
+    )
+
+
+class CancelForm(BaseForm):
+    cancel_reason = _reason_field(
+        _l("Grund für die Absage"),
+        required=True,
+        description=_l(
+            "Zum Beispiel: Ich bin krank. Bitte keine Namen und keine Gesundheitsdaten."
+        ),
+    )
+    conflict_of_interest = BooleanField(
+        _l("Interessenkonflikt entdeckt"),
+        description=_l(
+            "Kreuzen Sie das an, wenn Sie die Person kennen oder mit ihr verwandt sind. Das hat "
+            "keine Nachteile für Sie. Sie bekommen für diesen Fall keine Anfragen mehr."
+        ),
+    )
+
+
+class OutcomeForm(BaseForm):
+    outcome = Select(
+        _l("Wie war der Termin?"),
+        choices=choices(
+            [("", _l("Bitte wählen"))] + [(o, MEDIATOR_OUTCOME_LABELS[o]) for o in OUTCOMES]
+        ),
+        validators=[DataRequired(_l("Bitte wählen Sie aus, wie der Termin gelaufen ist."))],
+    )
+    duration_minutes = WholeNumberField(
+        _l("Dauer in Minuten"),
+        minimum=0,
+        maximum=600,
+        description=_l("Wie lange haben Sie gedolmetscht? Zum Beispiel: 60"),
+    )
+    travel_km = WholeNumberField(
+        _l("Gefahrene Kilometer"),
+        minimum=0,
+        maximum=1000,
+        description=_l(
+            "Hin und zurück, für die Fahrtkosten. Leer lassen, wenn Sie nicht gefahren sind."
+        ),
+    )
