@@ -4,6 +4,12 @@ Two parts: the pools, offices and the four demo logins, and the registry (traini
 about forty mediators in many languages, most of them deployable, a few not — each for another
 reason). The registry part is built through the services, so the stored deployability is right.
 
+A third part comes with the registry: requests of the district pool's offices in every state
+(open, offered, assigned, completed, cancelled, unfilled, a weekly series), booked through the
+request and booking services with the clock set to when each step would have happened, so offers,
+assignments, outcomes and the audit trail fit together. The e-mails those services queue are
+deleted again: nobody is to be mailed about demo data.
+
 Test apps (``TESTING``) get only the first part unless ``DEMO_REGISTRY`` is set or ``registry=True``
 is passed: most tests build the registry data they need themselves.
 """
@@ -11,19 +17,35 @@ is passed: most tests build the registry data they need themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from pool.models import Guideline, Mediator, MediatorStatusChange, Office, Pool, Training, User
+from pool.i18n import BERLIN
+from pool.models import (
+    Assignment,
+    Guideline,
+    InterpretingRequest,
+    Mediator,
+    MediatorStatusChange,
+    Office,
+    OutboxMessage,
+    Pool,
+    Training,
+    User,
+)
+from pool.services import booking
 from pool.services import mediators as registry
 from pool.services.mediators import AbsenceValue, LanguageSkill, Window, today_in_berlin
+from pool.services.requests import create_request
 from pool.services.users import create_user
+from pool.workdays import is_working_day
 
 DEMO_PASSWORD = "demo-pool-2026"  # noqa: S105 - published demo password
 DISTRICT_POOL = "Landkreis"
+DEMO_STATE = "NW"
 TOWN_POOL = "Stadt Neustadt"
 DISTRICT_OFFICES = (
     ("Jugendamt", "JA-5100"),
@@ -47,8 +69,9 @@ DEMO_MEDIATOR_EMAIL = "sprachmittlung@demo.example"
 def load_demo_data(session: Session, *, now: datetime, registry: bool | None = None) -> bool:
     """Create the demo data; False if it is there already.
 
-    ``registry``: also the trainings, guidelines and mediators (default: yes, except in test apps
-    without ``DEMO_REGISTRY``).
+    ``registry``: also the trainings, guidelines and mediators, and the demo requests (default:
+    yes, except in test apps without ``DEMO_REGISTRY``). A database seeded before the requests
+    existed gets them on the next run.
     """
     if registry is None:
         registry = _registry_wanted()
@@ -59,6 +82,9 @@ def load_demo_data(session: Session, *, now: datetime, registry: bool | None = N
         created = True
     if registry and not _registry_present(session):
         load_demo_registry(session, now=now)
+        created = True
+    if registry and not _requests_present(session):
+        load_demo_requests(session, now=now)
         created = True
     return created
 
@@ -81,7 +107,7 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     district = Pool(
         name=DISTRICT_POOL,
         kind="district",
-        federal_state="NW",
+        federal_state=DEMO_STATE,
         contact_email="dolmetscherpool@demo.example",
         contact_phone="0521 123-4567",
         created_at=now,
@@ -89,7 +115,7 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     town = Pool(
         name=TOWN_POOL,
         kind="municipal",
-        federal_state="NW",
+        federal_state=DEMO_STATE,
         contact_email="integration@neustadt.demo.example",
         contact_phone="0521 987-6543",
         created_at=now,
@@ -207,6 +233,9 @@ class DemoMediator:
     # "paused", "paused_until", "applied", "release_missing"
     state: str = ""
     office: str | None = None  # staff: the employing office
+    # Extended police certificate seen (needed for education and youth welfare); always for
+    # mediators trained or working in youth welfare.
+    police_certificate: bool = False
 
 
 def _m(name, email, languages, **kwargs) -> DemoMediator:
@@ -219,7 +248,7 @@ DEMO_MEDIATORS = (
     # The deployable Arabic speakers of the district pool.
     _m("Amal Haddad", "amal.haddad", [("ar", "native", ("Levantinisch", "Syrisch")), ("en", "B2", ())],
        gender="female", municipalities=("Neustadt", "Altdorf"), trainings=("basic", "health"),
-       domains=("education", "health", "social_services")),
+       domains=("education", "health", "social_services"), police_certificate=True),
     _m("Yusuf Al-Masri", "yusuf.almasri", [("ar", "native", ("Ägyptisch",)), ("en", "C1", ())],
        kind="staff", office="Sozialamt", gender="male", weekly=MORNINGS,
        domains=("social_services", "authorities")),
@@ -240,7 +269,8 @@ DEMO_MEDIATORS = (
        state="applied"),
     # Persian, Dari, Pashto
     _m("Parisa Ahmadi", "parisa.ahmadi", [("fa", "native", ()), ("prs", "C1", ())],
-       gender="female", trainings=("basic", "health"), domains=("health", "education")),
+       gender="female", trainings=("basic", "health"), domains=("health", "education"),
+       police_certificate=True),
     _m("Reza Karimi", "reza.karimi", [("fa", "native", ())], gender="male", state="missing_ack"),
     _m("Fatima Rahimi", "fatima.rahimi", [("prs", "native", ("Kabuli",)), ("ps", "B2", ())],
        gender="female", weekly=MORNINGS),
@@ -274,7 +304,8 @@ DEMO_MEDIATORS = (
        gender="female"),
     # Ukrainian, Russian
     _m("Olena Kovalenko", "olena.kovalenko", [("uk", "native", ()), ("ru", "native", ())],
-       gender="female", trainings=("basic", "health"), domains=("health", "education")),
+       gender="female", trainings=("basic", "health"), domains=("health", "education"),
+       police_certificate=True),
     _m("Iryna Shevchenko", "iryna.shevchenko", [("uk", "native", ()), ("pl", "B2", ())],
        pool="town", gender="female", weekly=AFTERNOONS),
     _m("Dmytro Bondarenko", "dmytro.bondarenko", [("uk", "native", ()), ("ru", "C2", ())],
@@ -296,14 +327,14 @@ DEMO_MEDIATORS = (
     _m("Blerta Hoxha", "blerta.hoxha", [("sq", "native", ()), ("it", "B2", ())], pool="town",
        gender="female"),
     _m("Katarzyna Nowak", "katarzyna.nowak", [("pl", "native", ())], gender="female",
-       weekly=PART_TIME),
+       weekly=PART_TIME, police_certificate=True),
     _m("Piotr Wiśniewski", "piotr.wisniewski", [("pl", "native", ()), ("ru", "B1", ())],
        pool="town", gender="male"),
     # French, English and more
     _m("Aminata Diallo", "aminata.diallo", [("fr", "native", ()), ("wo", "native", ())],
        gender="female"),
     _m("Jean-Pierre Mbeki", "jeanpierre.mbeki", [("fr", "native", ()), ("ln", "native", ())],
-       gender="male", modes=("in_person", "phone", "video")),
+       gender="male", modes=("in_person", "phone", "video"), police_certificate=True),
     _m("Grace Okafor", "grace.okafor", [("en", "native", ()), ("ig", "native", ())],
        gender="female", trainings=("basic", "health"), domains=("health",)),
     _m("Imran Qureshi", "imran.qureshi", [("ur", "native", ()), ("en", "C2", ())], pool="town",
@@ -333,7 +364,7 @@ def load_demo_registry(session: Session, *, now: datetime) -> None:
     session.flush()
     spec = _m("Samira Sprachmittlung", "sprachmittlung", [AR_LEVANTINE, ("fr", "C1", ())],
               gender="female", municipalities=("Neustadt", "Altdorf"),
-              trainings=("basic", "health"),
+              trainings=("basic", "health"), police_certificate=True,
               domains=("education", "health", "social_services"))  # fmt: skip
     _create(session, spec, pools, offices, trainings, guidelines, coordinator, now, today,
             activate_with_service=True)  # fmt: skip
@@ -402,7 +433,11 @@ def _create(
     if spec.state == "applied":
         return mediator
     checks = {"interview_on": joined, "confidentiality_signed_on": joined, "obligation_on": joined}
-    if "youth_welfare" in spec.trainings or "youth_welfare" in spec.domains:
+    if (
+        spec.police_certificate
+        or "youth_welfare" in spec.trainings
+        or "youth_welfare" in spec.domains
+    ):
         checks |= {"police_certificate_seen_on": joined, "police_certificate_no_entry": True}
     registry.record_checks(session, actor=coordinator, mediator=mediator, checks=checks, now=now)
     if activate_with_service:
@@ -448,4 +483,377 @@ def _activate(mediator: Mediator, coordinator: User, at: datetime) -> None:
     mediator.status_changed_at = at
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "load_demo_data", "load_demo_registry"]
+# --- requests -------------------------------------------------------------------------------------
+
+CASEWORKER_EMAIL = "sachbearbeitung@demo.example"
+COORDINATOR_EMAIL = "koordination@demo.example"
+# Demo offers stay open for a week (the pool's default is a day): the demo should still show
+# pending offers the day after ``make run``.
+DEMO_OFFER_MINUTES = 7 * 24 * 60
+
+RATHAUS = "Rathausplatz 2, 2. OG, Zimmer 214"
+GESUNDHEITSAMT = "Gesundheitsamt, Am Markt 7, Raum 12"
+SOZIALAMT = "Bahnhofstraße 11, Wartebereich B"
+SCHULE = "Grundschule am Park, Parkweg 3, Sekretariat"
+
+
+def _requests_present(session: Session) -> bool:
+    district = session.scalars(select(Pool.id).where(Pool.name == DISTRICT_POOL)).first()
+    return (
+        session.scalars(
+            select(InterpretingRequest.id).where(InterpretingRequest.pool_id == district)
+        ).first()
+        is not None
+    )
+
+
+class _DemoRequests:
+    """Creates and books demo requests through the services, each step at its own clock."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.today = today_in_berlin(now)
+        district = session.scalars(select(Pool).where(Pool.name == DISTRICT_POOL)).one()
+        self.offices = {o.name: o for o in district.offices}
+        self.caseworker = _user(session, CASEWORKER_EMAIL)
+        self.coordinator = _user(session, COORDINATOR_EMAIL)
+        self.mediators = {
+            m.email.split("@")[0]: m
+            for m in session.scalars(select(Mediator).where(Mediator.pool_id == district.id))
+        }
+
+    # Dates in Europe/Berlin.
+
+    def ahead(self, week: int, weekday: int, hour: int, minute: int = 0) -> datetime:
+        """A weekday ``week`` (0 to 3) weeks after the Monday after next (8 to 14 days ahead):
+        beyond the lead time, and before the demo mediators' holidays (40 days ahead). A public
+        holiday moves it to the nearest working day in that range."""
+        monday = self.today + timedelta(days=7 - self.today.weekday() + 7 + 7 * week)
+        day = _working_day(monday + timedelta(days=weekday), self.today + timedelta(days=8),
+                           self.today + timedelta(days=39))  # fmt: skip
+        return _local(day, hour, minute)
+
+    def ago(self, week: int, weekday: int, hour: int, minute: int = 0) -> datetime:
+        """A weekday ``week`` (1 to 4) weeks before this week: always before today."""
+        monday = self.today - timedelta(days=self.today.weekday() + 7 * week)
+        day = _working_day(monday + timedelta(days=weekday), self.today - timedelta(days=40),
+                           self.today - timedelta(days=1))  # fmt: skip
+        return _local(day, hour, minute)
+
+    def soon(self, hour: int) -> datetime:
+        """A working day two to six days ahead (an urgent request, inside the lead time)."""
+        day = _working_day(self.today + timedelta(days=2), self.today + timedelta(days=2),
+                           self.today + timedelta(days=6))  # fmt: skip
+        return _local(day, hour)
+
+    def series_start(self, count: int, hour: int) -> datetime:
+        """The start of a weekly series in the coming weeks whose every date is a working day."""
+        monday = self.today + timedelta(days=7 - self.today.weekday() + 7)
+        for offset in (4, 3, 2, 1, 0, 11, 10, 9, 8, 7):
+            first = monday + timedelta(days=offset)
+            if all(_is_working_day(first + timedelta(days=7 * k)) for k in range(count)):
+                return _local(first, hour)
+        return _local(monday + timedelta(days=4), hour)
+
+    # Steps.
+
+    def create(
+        self, office: str, starts_at: datetime, *, language: str, domain: str, setting: str,
+        mode: str = "in_person", duration: int = 60, address: str | None = None,
+        municipality: str = "Neustadt", clock: datetime | None = None, repeat=None,
+        **values,
+    ) -> InterpretingRequest:  # fmt: skip
+        """A request of ``office`` (the caseworker asks for the Jugendamt, the coordination
+        takes the other offices' requests by phone), made two weeks before a past start."""
+        actor = self.caseworker if office == "Jugendamt" else self.coordinator
+        values = {
+            "language": language,
+            "starts_at": starts_at,
+            "duration_minutes": duration,
+            "mode": mode,
+            "municipality": municipality,
+            "address": address if mode == "in_person" else None,
+            "domain": domain,
+            "setting": setting,
+            "professional_present": True,
+            **values,
+        }
+        created = create_request(self.session, actor=actor, office=self.offices[office],
+                                 values=values, now=clock or self._before(starts_at, 14),
+                                 repeat=repeat)  # fmt: skip
+        return created[0]
+
+    def offer(self, request: InterpretingRequest, *names: str, clock: datetime | None = None):
+        return booking.make_offers(
+            self.session, actor=self.coordinator, request=request,
+            mediators=[self.mediators[n] for n in names],
+            now=clock or self._step(request, 12), expires_in_minutes=DEMO_OFFER_MINUTES,
+        )  # fmt: skip
+
+    def accept(self, request: InterpretingRequest, name: str, *also_offered: str) -> Assignment:
+        """Offered to ``name`` (and others), accepted by ``name``."""
+        offers = self.offer(request, name, *also_offered)
+        return booking.accept_offer(self.session, mediator=self.mediators[name], offer=offers[0],
+                                    no_conflict_of_interest=True,
+                                    now=self._step(request, 11))  # fmt: skip
+
+    def assign(self, request: InterpretingRequest, name: str, reason: str) -> Assignment:
+        return booking.assign_directly(self.session, actor=self.coordinator, request=request,
+                                       mediator=self.mediators[name], reason=reason,
+                                       now=self._step(request, 11))  # fmt: skip
+
+    def report(
+        self, assignment: Assignment, side: str, outcome: str, duration: int | None, **values
+    ) -> None:
+        request = assignment.request
+        if side == "office":
+            actor = self.caseworker if request.office.name == "Jugendamt" else self.coordinator
+        else:
+            actor = assignment.mediator.user
+        # The office reports the same afternoon, the mediator the next day.
+        delay = timedelta(hours=3) if side == "office" else timedelta(days=1, hours=2)
+        booking.report_outcome(self.session, actor=actor, assignment=assignment, side=side,
+                               outcome=outcome, duration_minutes=duration,
+                               now=min(assignment.ends_at + delay, self.now), **values)  # fmt: skip
+
+    def _before(self, starts_at: datetime, days: int) -> datetime:
+        """``days`` before a past start, or now for a future one."""
+        return min(starts_at.astimezone(UTC) - timedelta(days=days), self.now)
+
+    def _step(self, request: InterpretingRequest, days: int) -> datetime:
+        """The clock of a booking step: ``days`` before a past start, and never before the
+        request was made; now for a future request."""
+        return max(self._before(request.starts_at, days), request.created_at)
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=BERLIN)
+
+
+def _is_working_day(day: date) -> bool:
+    """A working day in the demo pools' state, and not Christmas Eve or New Year's Eve."""
+    return is_working_day(day, DEMO_STATE) and (day.month, day.day) not in ((12, 24), (12, 31))
+
+
+def _working_day(day: date, earliest: date, latest: date) -> date:
+    """``day`` if it is a working day, else the nearest one within ``earliest``..``latest``."""
+    for distance in range(0, 14):
+        for candidate in (day - timedelta(days=distance), day + timedelta(days=distance)):
+            if earliest <= candidate <= latest and _is_working_day(candidate):
+                return candidate
+    return day
+
+
+def load_demo_requests(session: Session, *, now: datetime) -> None:
+    """Requests of the district pool's offices in every state (registry and logins must exist).
+
+    Future requests are made now, at least a week ahead, on weekdays inside the mediators'
+    availability; past ones were "made" two weeks before their start, booked ten days before it
+    and reported after it: every step runs through the services with its own clock. The
+    e-mails the services queue are deleted at the end.
+    """
+    last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    d = _DemoRequests(session, now)
+
+    # Open: waiting for the coordination.
+    d.create(
+        "Jugendamt",
+        d.ahead(0, 1, 10),
+        language="ar",
+        domain="youth_welfare",
+        setting="parents_meeting",
+        address=RATHAUS,
+        case_ref="JA-23-117",
+        dialect="Irakisch",
+        notes="Gespräch zur Hilfeplanung. Bitte am Empfang melden.",
+    )
+    d.create(
+        "Jugendamt",
+        d.ahead(1, 2, 14),
+        language="fa",
+        domain="education",
+        setting="counselling",
+        mode="phone",
+        duration=45,
+        case_ref="JA-24-031",
+    )
+    d.create(
+        "Grundschule am Park",
+        d.ahead(2, 2, 11),
+        language="uk",
+        domain="education",
+        setting="parents_meeting",
+        address=SCHULE,
+        gender_preference="female",
+        notes="Gespräch über den Wechsel auf die weiterführende Schule.",
+    )
+    d.create("Sozialamt", d.soon(10), language="ar", domain="social_services",
+             setting="office_appointment", address=SOZIALAMT, duration=45, urgent=True,
+             urgent_reason="Die Leistungen laufen Ende der Woche aus; der Antrag muss vorher "
+                           "besprochen werden.")  # fmt: skip
+    # A language nobody in the pools speaks: no candidates.
+    d.create(
+        "Gesundheitsamt",
+        d.ahead(1, 0, 10),
+        language="hy",
+        domain="health",
+        setting="counselling",
+        address=GESUNDHEITSAMT,
+        notes="Impfberatung für eine Familie mit drei Kindern.",
+    )
+
+    # Offered: offers are out and waiting for an answer.
+    health = d.create(
+        "Gesundheitsamt",
+        d.ahead(1, 3, 10),
+        language="ar",
+        domain="health",
+        setting="counselling",
+        address=GESUNDHEITSAMT,
+        duration=45,
+        notes="Beratung zur Schuleingangsuntersuchung.",
+    )
+    d.offer(health, "sprachmittlung", "amal.haddad")
+    social = d.create(
+        "Sozialamt",
+        d.ahead(2, 1, 11),
+        language="ru",
+        domain="social_services",
+        setting="office_appointment",
+        mode="phone",
+        duration=30,
+    )
+    offers = d.offer(social, "natalia.ivanova", "olena.kovalenko")
+    booking.decline_offer(session, mediator=d.mediators["natalia.ivanova"], offer=offers[0],
+                          reason="An dem Tag bin ich verreist.", now=now)  # fmt: skip
+    youth = d.create(
+        "Jugendamt",
+        d.ahead(2, 3, 9),
+        language="tr",
+        domain="youth_welfare",
+        setting="home_visit",
+        address="Lindenstraße 14",
+        duration=90,
+        case_ref="JA-24-058",
+        gender_preference="female",
+    )
+    d.offer(youth, "dilan.yildiz", "ayse.kaya")
+
+    # Assigned and still ahead (two for the demo mediator's login).
+    d.accept(d.create("Sozialamt", d.ahead(0, 3, 9, 30), language="ar",
+                      domain="social_services", setting="office_appointment",
+                      address=SOZIALAMT, notes="Erstgespräch zum Wohngeld."),
+             "sprachmittlung", "leila.benali")  # fmt: skip
+    d.assign(d.create("Grundschule am Park", d.ahead(2, 0, 15), language="fr", domain="education",
+                      setting="parents_meeting", address=SCHULE, duration=45),
+             "sprachmittlung", "Telefonisch abgesprochen.")  # fmt: skip
+    d.accept(d.create("Jugendamt", d.ahead(1, 1, 9), language="kmr", domain="youth_welfare",
+                      setting="counselling", address=RATHAUS, case_ref="JA-24-012"),
+             "dilan.yildiz", "omar.khalil")  # fmt: skip
+    # A weekly series: the first two dates are booked, the others still open.
+    first = d.create(
+        "Jugendamt",
+        d.series_start(4, 10),
+        language="ar",
+        domain="youth_welfare",
+        setting="counselling",
+        address=RATHAUS,
+        case_ref="JA-23-117",
+        repeat=(7, 4),
+        notes="Wöchentliche Beratung, immer im selben Raum.",
+    )
+    series = session.scalars(
+        select(InterpretingRequest)
+        .where(InterpretingRequest.series_id == first.series_id)
+        .order_by(InterpretingRequest.starts_at)
+    ).all()
+    for request in series[:2]:
+        d.accept(request, "omar.khalil")
+
+    # Past and done: both sides reported (once differently).
+    done = d.accept(d.create("Jugendamt", d.ago(3, 1, 10), language="ar", domain="youth_welfare",
+                             setting="parents_meeting", address=RATHAUS, case_ref="JA-23-117"),
+                    "omar.khalil")  # fmt: skip
+    d.report(done, "office", "took_place", 60, rating=5, feedback="Sehr ruhig und genau übersetzt.")
+    d.report(done, "mediator", "took_place", 60, travel_km=12)
+    done = d.accept(d.create("Gesundheitsamt", d.ago(2, 2, 10), language="ar", domain="health",
+                             setting="counselling", address=GESUNDHEITSAMT, duration=45),
+                    "sprachmittlung", "amal.haddad")  # fmt: skip
+    d.report(done, "office", "took_place", 45, rating=4)
+    d.report(done, "mediator", "took_place", 50, travel_km=8)
+    done = d.assign(d.create("Sozialamt", d.ago(2, 3, 11), language="ru",
+                             domain="social_services", setting="office_appointment",
+                             address=SOZIALAMT, duration=45),
+                    "natalia.ivanova", "Kurzfristig telefonisch zugesagt.")  # fmt: skip
+    d.report(done, "office", "client_no_show", None, feedback="Die Klientin ist nicht gekommen.")
+    d.report(done, "mediator", "took_place", 40, travel_km=20)  # differs: for the coordination
+    done = d.accept(d.create("Grundschule am Park", d.ago(1, 0, 14), language="uk",
+                             domain="education", setting="parents_meeting", address=SCHULE,
+                             duration=90),
+                    "olena.kovalenko")  # fmt: skip
+    d.report(done, "office", "took_place", 90, rating=5)
+    d.report(done, "mediator", "took_place", 90, travel_km=6)
+    # Past, waiting for reports: the office has not reported yet; the demo mediator has not.
+    d.accept(d.create("Jugendamt", d.ago(1, 2, 9), language="tr", domain="youth_welfare",
+                      setting="counselling", address=RATHAUS, case_ref="JA-24-058"),
+             "dilan.yildiz")  # fmt: skip
+    waiting = d.accept(d.create("Sozialamt", d.ago(1, 1, 10), language="ar",
+                                domain="social_services", setting="office_appointment",
+                                address=SOZIALAMT, duration=30),
+                       "sprachmittlung")  # fmt: skip
+    d.report(waiting, "office", "took_place", 30, rating=5)
+
+    # Cancelled by the caseworker a few hours before the start (short notice).
+    late = d.create(
+        "Jugendamt",
+        d.ago(2, 4, 10),
+        language="fa",
+        domain="education",
+        setting="parents_meeting",
+        address=RATHAUS,
+        case_ref="JA-24-031",
+    )
+    d.accept(late, "parisa.ahmadi")
+    booking.cancel_request(session, actor=d.caseworker, request=late,
+                           reason="Die Familie hat den Termin kurzfristig abgesagt.",
+                           now=late.starts_at - timedelta(hours=5))  # fmt: skip
+    # Cancelled in good time.
+    early = d.create(
+        "Jugendamt",
+        d.ahead(3, 2, 10),
+        language="ar",
+        domain="youth_welfare",
+        setting="office_appointment",
+        address=RATHAUS,
+    )
+    booking.cancel_request(session, actor=d.caseworker, request=early,
+                           reason="Der Termin hat sich erledigt.", now=now)  # fmt: skip
+
+    # Unfilled: the only candidate declined.
+    rare = d.create(
+        "Gesundheitsamt",
+        d.ahead(1, 2, 14),
+        language="ti",
+        domain="health",
+        setting="counselling",
+        address=GESUNDHEITSAMT,
+    )
+    offers = d.offer(rare, "semhar.tesfay")
+    booking.decline_offer(session, mediator=d.mediators["semhar.tesfay"], offer=offers[0],
+                          reason="Da habe ich einen anderen Termin.", now=now)  # fmt: skip
+    booking.mark_unfillable(session, actor=d.coordinator, request=rare,
+                            reason="Niemand aus dem Pool kann an dem Tag.", now=now)  # fmt: skip
+
+    # No e-mails about demo data.
+    session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_message))
+    session.flush()
+
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "load_demo_data",
+    "load_demo_registry",
+    "load_demo_requests",
+]
