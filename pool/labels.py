@@ -37,3 +37,38 @@ WEEKDAY_LABELS = (
     _l("Samstag"),
     _l("Sonntag"),
 )
+
+SETTING_LABELS = {
+    "parents_meeting": _l("Elterngespräch"),
+    "counselling": _l("Beratung"),
+    "office_appointment": _l("Termin in einer Behörde"),
+    "home_visit": _l("Hausbesuch"),
+    "medical_appointment": _l("Arzttermin"),
+    "information_event": _l("Informationsveranstaltung"),
+    "other": _l("Sonstiges"),
+    "court": _l("Gericht"),
+    "police": _l("Polizei"),
+    "asylum_hearing": _l("Asylanhörung"),
+    "legally_binding": _l("rechtsverbindliches Verfahren"),
+    "medical_report": _l("ärztliches Gutachten"),
+}
+# Neutral words for the coordination; the office and the mediator see their own phrasing.
+REQUEST_STATUS_LABELS = {
+    "open": _l("offen"),
+    "offered": _l("angeboten"),
+    "assigned": _l("vergeben"),
+    "completed": _l("erledigt"),
+    "cancelled": _l("abgesagt"),
+    "unfilled": _l("nicht besetzbar"),
+}
+ASSIGNMENT_STATUS_LABELS = {
+    "confirmed": _l("bestätigt"),
+    "completed": _l("erledigt"),
+    "cancelled": _l("abgesagt"),
+}
+OUTCOME_LABELS = {
+    "took_place": _l("hat stattgefunden"),
+    "client_no_show": _l("Klient:in nicht erschienen"),
+    "mediator_no_show": _l("Sprachmittler:in nicht erschienen"),
+    "cancelled_on_site": _l("vor Ort abgebrochen"),
+}

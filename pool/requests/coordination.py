@@ -25,17 +25,21 @@ from sqlalchemy.orm import selectinload
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, add_form_error, choices
 from pool.i18n import current_language
-from pool.labels import GENDER_LABELS, MODE_LABELS
+from pool.labels import (
+    ASSIGNMENT_STATUS_LABELS,
+    GENDER_LABELS,
+    MODE_LABELS,
+    OUTCOME_LABELS,
+    REQUEST_STATUS_LABELS,
+    SETTING_LABELS,
+)
 from pool.languages import language_name
 from pool.models import Domain, InterpretingRequest, Mediator, Offer, Office, Pool, User
 from pool.permissions import load_offer, load_request, roles_required, visible_pool_ids
 from pool.requests import bp
 from pool.requests.coordination_forms import (
-    ASSIGNMENT_STATUS_LABELS,
     CANCEL_SIDE_LABELS,
     OFFER_STATUS_LABELS,
-    OUTCOME_LABELS,
-    REQUEST_STATUS_LABELS,
     AssignForm,
     OfferForm,
     QueueFilterForm,
@@ -43,7 +47,7 @@ from pool.requests.coordination_forms import (
     exclusion_label,
 )
 from pool.services import ServiceError, booking
-from pool.services.booking import SETTING_LABELS, BookingConflict
+from pool.services.booking import BookingConflict
 from pool.services.candidates import candidates_for
 
 COORDINATION = ("coordinator", "admin")

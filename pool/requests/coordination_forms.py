@@ -17,31 +17,12 @@ MAX_REASON = 500
 # One minute up to 30 days, as pool/services/booking.py make_offers allows.
 MAX_DEADLINE_MINUTES = 60 * 24 * 30
 
-REQUEST_STATUS_LABELS = {
-    "open": _l("offen"),
-    "offered": _l("angeboten"),
-    "assigned": _l("vergeben"),
-    "completed": _l("erledigt"),
-    "cancelled": _l("abgesagt"),
-    "unfilled": _l("nicht besetzbar"),
-}
 OFFER_STATUS_LABELS = {
     "pending": _l("wartet auf Antwort"),
     "accepted": _l("angenommen"),
     "declined": _l("abgelehnt"),
     "expired": _l("Frist abgelaufen"),
     "withdrawn": _l("zurückgezogen"),
-}
-ASSIGNMENT_STATUS_LABELS = {
-    "confirmed": _l("bestätigt"),
-    "completed": _l("erledigt"),
-    "cancelled": _l("abgesagt"),
-}
-OUTCOME_LABELS = {
-    "took_place": _l("hat stattgefunden"),
-    "client_no_show": _l("Klient:in nicht erschienen"),
-    "mediator_no_show": _l("Sprachmittler:in nicht erschienen"),
-    "cancelled_on_site": _l("vor Ort abgebrochen"),
 }
 CANCEL_SIDE_LABELS = {
     "mediator": _l("Sprachmittler:in"),

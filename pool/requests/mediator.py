@@ -26,11 +26,11 @@ from sqlalchemy.orm import joinedload
 from pool.db import db_session, utcnow
 from pool.forms import add_form_error
 from pool.i18n import current_language
+from pool.labels import ASSIGNMENT_STATUS_LABELS
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, User
 from pool.permissions import load_assignment, load_offer, own_mediator, roles_required
 from pool.requests import bp
 from pool.requests.mediator_forms import (
-    ASSIGNMENT_STATUS_LABELS,
     MEDIATOR_OUTCOME_LABELS,
     OFFER_STATUS_LABELS,
     AcceptForm,

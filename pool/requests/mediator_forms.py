@@ -16,17 +16,11 @@ from pool.selfservice.forms import WholeNumberField
 MAX_REASON = 500
 
 # How the mediator says it went (the office's page words them from its side).
-# TODO(lead): move to pool/labels.py as OUTCOME_LABELS once the office side agrees on the words.
 MEDIATOR_OUTCOME_LABELS = {
     "took_place": _l("Der Termin hat stattgefunden."),
     "client_no_show": _l("Die Person ist nicht gekommen."),
     "mediator_no_show": _l("Ich konnte nicht kommen."),
     "cancelled_on_site": _l("Der Termin wurde vor Ort abgesagt."),
-}
-ASSIGNMENT_STATUS_LABELS = {
-    "confirmed": _l("bestätigt"),
-    "completed": _l("erledigt"),
-    "cancelled": _l("abgesagt"),
 }
 OFFER_STATUS_LABELS = {
     "pending": _l("offen"),

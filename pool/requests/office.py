@@ -25,7 +25,7 @@ from werkzeug.routing import BuildError
 from pool.db import db_session, utcnow
 from pool.forms import add_form_error
 from pool.i18n import BERLIN, current_language
-from pool.labels import GENDER_LABELS, MODE_LABELS
+from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, Office, User
 from pool.permissions import (
@@ -46,13 +46,13 @@ from pool.requests.office_forms import (
 )
 from pool.services import ServiceError
 from pool.services import requests as intake
-from pool.services.booking import SETTING_LABELS, BookingConflict, report_outcome
+from pool.services.booking import BookingConflict, report_outcome
 from pool.services.requests import CHANGEABLE_STATUSES, IntakeRefused
 
 MAX_ID = 2**31 - 1
 PAST_PER_PAGE = 30
 
-# TODO(labels): move to pool/labels.py (REQUEST_STATUS_LABELS) once the other pages use them.
+# The office reads the status in its own words; the coordination sees pool/labels.py.
 STATUS_LABELS = {
     "open": _l("Wir suchen eine Person"),
     "offered": _l("Angefragt, wir warten auf eine Zusage"),

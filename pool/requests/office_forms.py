@@ -18,11 +18,11 @@ from wtforms.validators import Length, Optional
 
 from pool.admin.forms import INVALID_CHOICE, Select
 from pool.forms import BaseForm, choices
-from pool.labels import GENDER_LABELS, MODE_LABELS
+from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import languages
 from pool.models.requests import OUTCOMES, SETTINGS
 from pool.selfservice.forms import DayField, TimeOfDayField, WholeNumberField
-from pool.services.booking import MAX_FEEDBACK, MAX_REASON, SETTING_LABELS
+from pool.services.booking import MAX_FEEDBACK, MAX_REASON
 from pool.services.requests import LEGAL_SETTINGS, MAX_SERIES, TEXT_LIMITS
 
 DURATIONS = (30, 45, 60, 90, 120, 150, 180, 240)
