@@ -42,6 +42,16 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    if message.calendar:
+        # Calendar programs read METHOD from the part's parameters as well as from the file.
+        method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
+        email.add_attachment(
+            message.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="termin.ics",
+            params={"method": method},
+        )
     return email
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool.mail import Mailer, MailError
-from pool.models import OutboxMessage
+from pool.models import OutboxMessage, User
+from pool.notify import DIGESTIBLE, after_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +45,39 @@ def enqueue(
     locale: str | None,
     now: datetime,
     due_at: datetime | None = None,
+    user: User | None = None,
+    category: str = "other",
+    urgent: bool = False,
+    calendar: str | None = None,
 ) -> OutboxMessage:
-    """Write a message; a second call with the same ``key`` returns the existing row."""
+    """Write a message; a second call with the same ``key`` returns the existing row.
+
+    With ``user``, the message appears in their list and follows their preferences: a category
+    they chose for the daily digest is held for it, and a message that is not ``urgent`` waits
+    for the end of their quiet hours. ``calendar`` is an iCalendar attachment."""
     existing = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).first()
     if existing is not None:
         return existing
     subject, text, html = render_message(template, context, locale or "de")
+    due = due_at or now
+    status = "pending"
+    if user is not None and not urgent:
+        if category in DIGESTIBLE and category in (user.digest_categories or ()):
+            status = "held"
+        due = after_quiet_hours(due, user.quiet_from, user.quiet_until)
     message = OutboxMessage(
         key=key,
         kind=template,
         recipient=recipient,
+        user_id=user.id if user is not None else None,
+        category=category,
+        urgent=urgent,
+        calendar=calendar,
         subject=subject,
         body_text=text,
         body_html=html,
-        due_at=due_at or now,
+        status=status,
+        due_at=due,
         created_at=now,
     )
     try:

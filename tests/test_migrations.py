@@ -30,7 +30,10 @@ def test_migrated_database_has_every_table_and_the_alembic_head(app):
 
 def test_constraints_follow_the_naming_convention(app):
     inspector = inspect(app.extensions["pool_db"].engine)
-    assert {u["name"] for u in inspector.get_unique_constraints("users")} == {"uq_users_email"}
+    assert {u["name"] for u in inspector.get_unique_constraints("users")} == {
+        "uq_users_email",
+        "uq_users_calendar_token_hash",
+    }
     assert inspector.get_pk_constraint("pools")["name"] in (
         "pk_pools",
         None,

@@ -121,6 +121,8 @@ class Mediator(Base):
 
     # Availability owned by the mediator.
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # When the mediator last looked at their availability (nudged after 90 days).
+    availability_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Stored result of the deployability rule for list filters; recomputed on every change of
     # an input and daily (pool/deployability.py holds the one rule).
@@ -262,6 +264,8 @@ class Guideline(Base):
     title: Mapped[str] = mapped_column(String(200))
     body_markdown: Mapped[str] = mapped_column(Text)
     mandatory: Mapped[bool] = mapped_column(default=True)
+    # An acknowledgement must be renewed after this many months (None: it does not expire).
+    valid_months: Mapped[int | None]
     # Only the newest version of a code is current.
     current: Mapped[bool] = mapped_column(default=True, index=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

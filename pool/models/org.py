@@ -73,6 +73,14 @@ class Pool(Base):
     offer_expiry_minutes: Mapped[int] = mapped_column(default=24 * 60, server_default="1440")
     # Weights of the soft scores (pool/matching.py DEFAULT_WEIGHTS); missing keys use defaults.
     matching_weights: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Notifications (DESIGN.md §4): reminders this many hours before each assignment (the
+    # first asks the mediator to confirm), the coordinator alerted when a mediator has not
+    # confirmed this many hours before, or a request is still unassigned this many hours before.
+    reminder_hours: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [48, 2], server_default="[48, 2]"
+    )
+    unconfirmed_alert_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    unassigned_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offices: Mapped[list[Office]] = relationship(

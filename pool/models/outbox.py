@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pool.db import Base, UTCDateTime, utcnow
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+# held: waits for the recipient's daily digest; digested: went out in a digest.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "held", "digested")
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'failed', 'held', 'digested')", name="status"
+        ),
         Index("ix_outbox_messages_status_due", "status", "due_at"),
+        Index("ix_outbox_messages_user_created", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,6 +29,14 @@ class OutboxMessage(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(60))
     recipient: Mapped[str] = mapped_column(String(254))
+    # The account it was written for (the in-app list, preferences); None for addresses only.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Kind of message for the recipient's preferences (pool/notify.py CATEGORIES).
+    category: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    # Urgent messages ignore quiet hours and are never held for a digest.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # An iCalendar attachment (text/calendar), with its METHOD inside.
+    calendar: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(255))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)

@@ -85,6 +85,7 @@ class InterpretingRequest(Base):
         CheckConstraint("duration_minutes BETWEEN 5 AND 600", name="duration"),
         Index("ix_requests_pool_status_starts", "pool_id", "status", "starts_at"),
         Index("ix_requests_office_starts", "office_id", "starts_at"),
+        Index("ix_requests_status_starts", "status", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +123,8 @@ class InterpretingRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the coordinators were told it is still unassigned close to its start.
+    unassigned_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pool: Mapped[Pool] = relationship()
     office: Mapped[Office] = relationship()
@@ -179,6 +182,8 @@ class Assignment(Base):
             postgresql_where=text("status <> 'cancelled'"),
         ),
         Index("ix_assignments_mediator_starts", "mediator_id", "starts_at"),
+        Index("ix_assignments_status_starts", "status", "starts_at"),
+        Index("ix_assignments_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,6 +212,15 @@ class Assignment(Base):
     mediator_duration_minutes: Mapped[int | None]
     travel_km: Mapped[int | None]
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE of the invitation: raised on every change the mediator is told of.
+    ics_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The mediator pressed "Ich komme" on the page a reminder links to.
+    attendance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Smallest reminder lead (hours) already handled: a later tick skips larger leads.
+    reminded_hours: Mapped[int | None]
+    unconfirmed_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When both sides were asked to report the outcome after the appointment.
+    report_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[InterpretingRequest] = relationship(back_populates="assignments")
     mediator: Mapped[Mediator] = relationship()

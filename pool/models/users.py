@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,14 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Notification preferences (pool/notify.py): categories sent as one daily digest instead of
+    # single mails, and quiet hours in minutes after local midnight (no non-urgent mail then).
+    digest_categories: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    quiet_from: Mapped[int | None]
+    quiet_until: Mapped[int | None]
+    # Secret address of the iCalendar feed: only its SHA-256 is stored; renewing replaces it.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_token_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -158,6 +158,9 @@ def send_invitation(session: Session, user: User, *, inviter: User | None, now: 
         session,
         key=f"invite:{user.id}:{now.isoformat()}",
         template="invite",
+        user=user,
+        category="account",
+        urgent=True,
         recipient=user.email,
         context={
             "user": user,
@@ -182,6 +185,9 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
         session,
         key=f"reset:{user.id}:{now.isoformat()}",
         template="password_reset",
+        user=user,
+        category="account",
+        urgent=True,
         recipient=user.email,
         context={
             "user": user,

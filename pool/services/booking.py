@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,7 +32,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.i18n import BERLIN, format_when
-from pool.labels import MODE_LABELS
+from pool.labels import MODE_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import (
     Assignment,
@@ -46,6 +45,7 @@ from pool.models import (
     UserRole,
 )
 from pool.models.requests import OUTCOMES
+from pool.notify import deadline
 from pool.outbox import enqueue
 from pool.services import ServiceError
 from pool.urls import external_url
@@ -58,21 +58,6 @@ DURATION_TOLERANCE_MINUTES = 15
 MAX_REASON = 500
 MAX_FEEDBACK = 2000
 
-# Until pool/labels.py has them (the request pages need the same words).
-SETTING_LABELS = {
-    "parents_meeting": _l("Elterngespräch"),
-    "counselling": _l("Beratung"),
-    "office_appointment": _l("Termin in einer Behörde"),
-    "home_visit": _l("Hausbesuch"),
-    "medical_appointment": _l("Arzttermin"),
-    "information_event": _l("Informationsveranstaltung"),
-    "other": _l("Sonstiges"),
-    "court": _l("Gericht"),
-    "police": _l("Polizei"),
-    "asylum_hearing": _l("Asylanhörung"),
-    "legally_binding": _l("rechtsverbindliches Verfahren"),
-    "medical_report": _l("ärztliches Gutachten"),
-}
 
 # Pages the e-mails link to, and the page used until that blueprint exists.
 LINK_ENDPOINTS = {
@@ -155,7 +140,6 @@ def make_offers(
     minutes = expires_in_minutes or request.pool.offer_expiry_minutes
     if not 1 <= minutes <= 60 * 24 * 30:
         raise ServiceError(_("Die Frist für die Antwort ist ungültig."), "expires_in_minutes")
-    expires_at = min(now + timedelta(minutes=minutes), request.starts_at)
     for mediator in mediators:
         _check_may_serve(session, request, mediator)
 
@@ -175,6 +159,10 @@ def make_offers(
         if mediator.id in already:
             continue
         already.add(mediator.id)
+        # The deadline does not run during the recipient's quiet hours.
+        user = mediator.user
+        quiet = (user.quiet_from, user.quiet_until) if user is not None else (None, None)
+        expires_at = min(deadline(now, minutes, *quiet), request.starts_at)
         offer = Offer(
             request_id=request.id,
             mediator_id=mediator.id,
@@ -970,6 +958,19 @@ def summary(session: Session, request: InterpretingRequest, locale: str | None) 
     }
 
 
+# The preference category of each message (pool/notify.py CATEGORIES).
+TEMPLATE_CATEGORIES = {
+    "offer_new": "offers",
+    "offer_withdrawn": "offers",
+    "assignment_confirmed": "assignments",
+    "assignment_cancelled": "assignments",
+    "assignment_confirmed_office": "requests",
+    "assignment_unfillable": "requests",
+    "assignment_cancelled_notice": "requests",
+    "offer_none_pending": "alerts",
+}
+
+
 def _tell_mediator(
     session: Session,
     mediator: Mediator,
@@ -977,9 +978,13 @@ def _tell_mediator(
     template: str,
     request: InterpretingRequest,
     now: datetime,
+    *,
+    urgent: bool = False,
+    calendar: str | None = None,
     **context,
 ) -> None:
-    locale = mediator.user.locale if mediator.user is not None else None
+    user = mediator.user
+    locale = user.locale if user is not None else None
     enqueue(
         session,
         key=key,
@@ -988,6 +993,10 @@ def _tell_mediator(
         context={"name": mediator.name, "r": summary(session, request, locale), **context},
         locale=locale,
         now=now,
+        user=user,
+        category=TEMPLATE_CATEGORIES.get(template, "other"),
+        urgent=urgent,
+        calendar=calendar,
     )
 
 
@@ -998,6 +1007,9 @@ def _tell_user(
     template: str,
     request: InterpretingRequest,
     now: datetime,
+    *,
+    category: str | None = None,
+    urgent: bool = False,
     **context,
 ) -> None:
     enqueue(
@@ -1008,6 +1020,9 @@ def _tell_user(
         context={"name": user.name, "r": summary(session, request, user.locale), **context},
         locale=user.locale,
         now=now,
+        user=user,
+        category=category or TEMPLATE_CATEGORIES.get(template, "other"),
+        urgent=urgent,
     )
 
 

@@ -348,6 +348,8 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
             },
             locale=coordinator.locale,
             now=now,
+            user=coordinator,
+            category="coordination",
         )
     return mediator
 

@@ -41,7 +41,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.i18n import BERLIN, format_day
-from pool.labels import MODE_LABELS
+from pool.labels import MODE_LABELS, SETTING_LABELS
 from pool.languages import is_known, is_sign_language, language_name
 from pool.models import Domain, Mediator, Office, Pool, User, UserRole
 from pool.models.mediators import MODES
@@ -148,22 +148,7 @@ def _field_label(name: str) -> str:
 
 
 def _setting_label(code: str) -> str:
-    # TODO(labels): move to pool/labels.py (SETTING_LABELS) once the form uses them too.
-    labels = {
-        "parents_meeting": _("Elterngespräch"),
-        "counselling": _("Beratung"),
-        "office_appointment": _("Termin im Amt"),
-        "home_visit": _("Hausbesuch"),
-        "medical_appointment": _("Arzttermin"),
-        "information_event": _("Informationsveranstaltung"),
-        "other": _("sonstiges Gespräch"),
-        "court": _("Gerichtstermin"),
-        "police": _("Termin bei der Polizei"),
-        "asylum_hearing": _("Anhörung im Asylverfahren"),
-        "legally_binding": _("rechtsverbindliches Verfahren"),
-        "medical_report": _("ärztliches Gutachten"),
-    }
-    return labels.get(code, code)
+    return str(SETTING_LABELS.get(code, code))
 
 
 def _sworn_hint() -> str:
@@ -843,6 +828,8 @@ def _tell_creator(
         },
         locale=actor.locale,
         now=now,
+        user=actor,
+        category="requests",
     )
 
 
@@ -863,6 +850,9 @@ def _alert_coordinators(session: Session, request: InterpretingRequest, now: dat
             },
             locale=coordinator.locale,
             now=now,
+            user=coordinator,
+            category="alerts",
+            urgent=True,
         )
 
 
@@ -1156,6 +1146,8 @@ def _tell_mediator(
         },
         locale=locale,
         now=now,
+        user=mediator.user,
+        category="assignments",
     )
 
 
