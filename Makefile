@@ -30,8 +30,8 @@ migrate: translations
 run: migrate
 	@$(BIN)/flask --app pool seed-demo
 	@echo "Dolmetscherpool läuft auf http://127.0.0.1:$(PORT) – beenden mit Strg+C."
-	@trap 'kill $$tick 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/flask --app pool reminders loop --every 5 & tick=$$!; \
+	@trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	SCHEDULER_TICK_SECONDS=5 $(BIN)/flask --app pool scheduler & scheduler=$$!; \
 	$(BIN)/flask --app pool run --host 127.0.0.1 --port $(PORT)
 
 test: translations

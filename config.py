@@ -74,6 +74,12 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 50)
 
+    # Scheduler process (``flask --app pool scheduler``): seconds between ticks. On PostgreSQL a
+    # session-level advisory lock lets one tick run at a time; tests turn it off to show that the
+    # row claims alone prevent duplicates.
+    SCHEDULER_TICK_SECONDS = _int("SCHEDULER_TICK_SECONDS", 60)
+    SCHEDULER_ADVISORY_LOCK = _bool("SCHEDULER_ADVISORY_LOCK", True)
+
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")

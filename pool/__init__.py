@@ -63,19 +63,23 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from pool.api import bp as api_bp
     from pool.apply.routes import bp as apply_bp
     from pool.auth.routes import bp as auth_bp
+    from pool.feeds.routes import bp as feeds_bp
     from pool.imports.routes import bp as imports_bp
     from pool.main.routes import bp as main_bp
     from pool.mediators.routes import bp as mediators_bp
+    from pool.notifications.routes import bp as notifications_bp
     from pool.requests import bp as requests_bp
     from pool.selfservice.routes import bp as me_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(mediators_bp, url_prefix="/mediators")
     app.register_blueprint(requests_bp, url_prefix="/requests")
     app.register_blueprint(imports_bp, url_prefix="/mediators/import")
     app.register_blueprint(me_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(apply_bp, url_prefix="/mitmachen")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     return app

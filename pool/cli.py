@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from pool.db import db_session, utcnow
+from pool.db import db_session, get_db, utcnow
+from pool.mail import Mailer
 from pool.models import ROLES, Office, Pool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -176,16 +179,51 @@ def seed_demo() -> None:
 
 reminders_cli = AppGroup("reminders", help="Send due messages and run scheduled duties.")
 
+# Key of the PostgreSQL advisory lock that lets one tick run at a time ("pooltick" in ASCII).
+TICK_LOCK_KEY = 0x706F6F6C7469636B
 
-def run_tick(app: Flask, now: datetime) -> dict:
+
+@contextmanager
+def tick_lock(app: Flask) -> Iterator[bool]:
+    """On PostgreSQL, a session-level advisory try-lock on a connection of its own: True when this
+    process may run the tick. The lock dies with the connection, so a killed scheduler never
+    leaves it behind. Elsewhere (SQLite) always True: the claims in the database suffice."""
+    engine = get_db().engine
+    if engine.dialect.name != "postgresql" or not app.config["SCHEDULER_ADVISORY_LOCK"]:
+        yield True
+        return
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        locked = conn.execute(select(func.pg_try_advisory_lock(TICK_LOCK_KEY))).scalar_one()
+        try:
+            yield bool(locked)
+        finally:
+            if locked:
+                conn.execute(select(func.pg_advisory_unlock(TICK_LOCK_KEY)))
+    except BaseException:
+        # Never hand a connection that may still hold the lock back to the pool.
+        conn.invalidate()
+        raise
+    finally:
+        conn.close()
+
+
+def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict:
+    """One full pass as if it were ``now``: clean-ups, offer expiry, reminders and escalations,
+    the daily duties that are due, then delivery of due messages (through ``mailer``, by default
+    the configured one). Returns counts; ``{"skipped": 1}`` when another process is running a
+    tick (PostgreSQL)."""
     from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
     from pool.services import booking
     from pool.services.accounts import purge_login_failures
     from pool.services.imports import purge_import_jobs
+    from pool.services.reminders import run_reminders
 
-    with app.app_context():
+    with app.app_context(), tick_lock(app) as locked:
+        if not locked:
+            return {"skipped": 1}
         session = db_session()
         purged = purge_login_failures(session, now)
         purge_import_jobs(session, now)
@@ -194,11 +232,14 @@ def run_tick(app: Flask, now: datetime) -> dict:
         expired = booking.expire_offers(session, now)
         reoffered = booking.offer_next_after_expiry(session, now)
         session.commit()
+        reminders = run_reminders(session, now)
+        session.commit()
         duties = run_due_duties(session, now)
-        counts = deliver_due(session, mailer_from_config(), now)
+        counts = deliver_due(session, mailer or mailer_from_config(), now)
         counts["purged_login_failures"] = purged
         counts["expired_offers"] = expired
         counts["offers_after_expiry"] = reoffered
+        counts.update({f"reminders:{name}": n for name, n in reminders.items()})
         counts.update({f"duty:{name}": n for name, n in duties.items()})
         return counts
 
@@ -206,23 +247,28 @@ def run_tick(app: Flask, now: datetime) -> dict:
 @reminders_cli.command("tick")
 @click.option("--now", "now_text", help="Run as if it were this moment (ISO 8601 with offset).")
 def reminders_tick(now_text: str | None) -> None:
-    """Run one pass: send due messages, clean up."""
+    """Run one full pass of the scheduler's tick, now or as if it were --now."""
     counts = run_tick(current_app._get_current_object(), parse_now(now_text))
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-@reminders_cli.command("loop")
-@click.option("--every", default=5, show_default=True, help="Seconds between passes.")
-def reminders_loop(every: int) -> None:
-    """Run a pass every few seconds (development; production uses the scheduler process)."""
+@click.command("scheduler")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    help="Seconds between ticks (default: SCHEDULER_TICK_SECONDS, 60).",
+)
+def scheduler_command(every: int | None) -> None:
+    """Run the scheduler process: a tick every minute until SIGTERM or Ctrl+C."""
+    from pool import scheduler
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = current_app._get_current_object()
-    click.echo(f"Sending due messages every {every} s. Stop with Ctrl+C.")
-    while True:
-        try:
-            run_tick(app, utcnow())
-        except Exception as exc:  # keep the loop alive; the next pass retries
-            click.echo(f"tick failed: {type(exc).__name__}: {exc}", err=True)
-        time.sleep(every)
+    seconds = every or app.config["SCHEDULER_TICK_SECONDS"]
+    click.echo(f"Scheduler: a tick every {seconds} s. Stop with Ctrl+C.")
+    scheduler.run(app, seconds)
 
 
 def init_app(app: Flask) -> None:
@@ -231,3 +277,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_token)
     app.cli.add_command(seed_demo)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_command)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pool.i18n import format_day
+from pool.i18n import BERLIN, format_day
 from pool.models import Guideline, Mediator, Training
 from pool.models.mediators import POLICE_CERTIFICATE_DOMAINS, POLICE_CERTIFICATE_VALID_YEARS
 
@@ -68,6 +68,36 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier); the month's last day where it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def police_certificate_valid_until(seen_on: date) -> date:
+    """The last day a police certificate seen on ``seen_on`` counts."""
+    return add_years(seen_on, POLICE_CERTIFICATE_VALID_YEARS)
+
+
+def acknowledgement_valid_until(acknowledgement, guideline: Guideline) -> date | None:
+    """The last day an acknowledgement of ``guideline`` counts (None: it does not expire)."""
+    if not guideline.valid_months:
+        return None
+    day = acknowledgement.acknowledged_at.astimezone(BERLIN).date()
+    return add_months(day, guideline.valid_months)
+
+
+def acknowledgement_expired(acknowledgement, guideline: Guideline, on: date) -> bool:
+    until = acknowledgement_valid_until(acknowledgement, guideline)
+    return until is not None and until < on
 
 
 def _valid_record(mediator: Mediator, trainings: Iterable[Training], on: date):
@@ -138,9 +168,21 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
             )
         )
 
-    acknowledged = {a.guideline_id for a in mediator.acknowledgements}
+    acknowledged = {a.guideline_id: a for a in mediator.acknowledgements}
     for guideline in context.mandatory_guidelines:
-        if guideline.id not in acknowledged:
+        acknowledgement = acknowledged.get(guideline.id)
+        if acknowledgement is not None and acknowledgement_expired(acknowledgement, guideline, on):
+            reasons.append(
+                Reason(
+                    "guideline_expired:" + guideline.code,
+                    _(
+                        "Die Bestätigung der Leitlinie „%(title)s“ ist abgelaufen.",
+                        title=guideline.title,
+                    ),
+                    _("Bitte lesen und bestätigen Sie sie erneut unter „Leitlinien“."),
+                )
+            )
+        elif acknowledgement is None:
             reasons.append(
                 Reason(
                     "guideline_missing:" + guideline.code,
@@ -228,7 +270,7 @@ def domain_reasons(mediator: Mediator, context: Context, domain: str, on: date) 
                     _("Das erweiterte Führungszeugnis wurde noch nicht eingesehen."),
                 )
             )
-        elif add_years(seen, POLICE_CERTIFICATE_VALID_YEARS) < on:
+        elif police_certificate_valid_until(seen) < on:
             reasons.append(
                 Reason(
                     "police_certificate_expired",

@@ -2,7 +2,8 @@
 
 ``enqueue`` is called by services inside the transaction that causes the message and only flushes.
 ``deliver_due`` is the sender: it claims one row at a time with a conditional update, commits the
-claim, sends, and records the result, so two senders never send the same row.
+claim, sends, and records the result, so two senders never send the same row. ``retry_failed``
+is the admin's way to put failed messages back in the queue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pool import audit
 from pool.mail import Mailer, MailError
 from pool.models import OutboxMessage, User
 from pool.notify import DIGESTIBLE, after_quiet_hours
@@ -97,7 +99,12 @@ def retry_delay(attempts: int) -> timedelta:
 def deliver_due(
     session: Session, mailer: Mailer, now: datetime, *, limit: int | None = None
 ) -> dict:
-    """Send every due message (at most ``limit``); commits after each step. Returns counts."""
+    """Send due messages (at most ``limit``); commits after each step. Returns counts.
+
+    Each row is claimed (``pending`` → ``sending``, attempts + 1) and the claim committed before
+    the mail leaves, so a second sender skips it. A row still ``sending`` after ``STALE_CLAIM``
+    belongs to a sender that died mid-send: it is sent again with the same Message-ID (at least
+    once). Messages ``held`` for a digest are never sent here."""
     cfg = current_app.config
     limit = limit or cfg["OUTBOX_BATCH_SIZE"]
     max_attempts = cfg["OUTBOX_MAX_ATTEMPTS"]
@@ -107,6 +114,7 @@ def deliver_due(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM)
         .values(status="pending")
+        .execution_options(synchronize_session=False)
     )
     session.commit()
 
@@ -116,21 +124,27 @@ def deliver_due(
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     ).all()
+    session.commit()
     for message_id in due_ids:
         claimed = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
             .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
         ).rowcount
-        session.commit()
         if claimed != 1:
+            session.rollback()
             continue  # another sender took it
-        message = session.get(OutboxMessage, message_id)
+        message = session.get(OutboxMessage, message_id, populate_existing=True)
         assert message is not None
+        # No transaction (and on SQLite no write lock) stays open while the mail is on its way.
+        session.commit()
         try:
             mailer.send(message)
-        except MailError as exc:
-            message.last_error = str(exc)[:500]
+        except Exception as exc:  # MailError, or a message that cannot be built
+            message.last_error = (
+                str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+            )[:500]
             if message.attempts >= max_attempts:
                 message.status = "failed"
                 counts["failed"] += 1
@@ -146,3 +160,26 @@ def deliver_due(
             counts["sent"] += 1
         session.commit()
     return counts
+
+
+def retry_failed(
+    session: Session, *, actor: User, now: datetime, message_id: int | None = None
+) -> int:
+    """Put failed messages back in the queue: due now, attempts counted from zero. One message
+    (``message_id``) or all. Writes an audit event; returns how many were put back (0: the
+    message was not failed any more)."""
+    query = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if message_id is not None:
+        query = query.where(OutboxMessage.id == message_id)
+    count = session.execute(
+        query.values(status="pending", due_at=now, attempts=0, claimed_at=None).execution_options(
+            synchronize_session=False
+        )
+    ).rowcount
+    if count:
+        if message_id is not None:
+            audit.record(session, actor.id, "outbox.retried", "outbox_message", message_id)
+        else:
+            audit.record(session, actor.id, "outbox.retried_all", details={"count": count})
+    session.flush()
+    return count

@@ -24,6 +24,7 @@ NAVIGATION = (
     ("admin.users", _l("Benutzer"), ("admin",)),
     ("admin.trainings", _l("Schulungen"), ("admin",)),
     ("admin.guidelines", _l("Leitlinien"), ("admin",)),
+    ("notifications.messages", _l("Nachrichten"), ()),
     ("auth.profile", _l("Mein Profil"), ()),
 )
 
@@ -83,3 +84,11 @@ def init_app(app: Flask) -> None:
             "current_language": language,
             "role_label": role_label,
         }
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for in a query parameter; 1 for anything that is not a plain number."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
+        return 1
+    return max(1, int(raw))

@@ -28,8 +28,10 @@ PARTNER = SimpleNamespace(id=2, name="Stadt Neustadt", requires_formal_obligatio
 OTHER = SimpleNamespace(id=3, name="Anderswo", requires_formal_obligation=True)
 POOLS = {p.id: p for p in (HOME, PARTNER, OTHER)}
 
-CONFIDENTIALITY = SimpleNamespace(id=10, code="confidentiality", title="Verschwiegenheit")
-CONDUCT = SimpleNamespace(id=11, code="code_of_conduct", title="Leitlinien")
+CONFIDENTIALITY = SimpleNamespace(
+    id=10, code="confidentiality", title="Verschwiegenheit", valid_months=None
+)
+CONDUCT = SimpleNamespace(id=11, code="code_of_conduct", title="Leitlinien", valid_months=None)
 BASIC = SimpleNamespace(
     id=20, code="basic", name="Basisschulung", mandatory=True, active=True, unlocks_domains=[]
 )

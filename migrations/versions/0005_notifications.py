@@ -25,12 +25,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('report_requested_at', pool.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_assignments_status_ends', ['status', 'ends_at'], unique=False)
         batch_op.create_index('ix_assignments_status_starts', ['status', 'starts_at'], unique=False)
+        batch_op.create_index('ix_assignments_request_id', ['request_id'], unique=False)
 
     with op.batch_alter_table('guidelines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('valid_months', sa.Integer(), nullable=True))
 
     with op.batch_alter_table('mediators', schema=None) as batch_op:
         batch_op.add_column(sa.Column('availability_reviewed_at', pool.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index(batch_op.f('ix_mediators_police_certificate_seen_on'), ['police_certificate_seen_on'], unique=False)
+
+    with op.batch_alter_table('training_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_training_records_expires_on'), ['expires_on'], unique=False)
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
@@ -97,7 +102,11 @@ def downgrade() -> None:
         batch_op.drop_column('category')
         batch_op.drop_column('user_id')
 
+    with op.batch_alter_table('training_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_training_records_expires_on'))
+
     with op.batch_alter_table('mediators', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mediators_police_certificate_seen_on'))
         batch_op.drop_column('availability_reviewed_at')
 
     with op.batch_alter_table('guidelines', schema=None) as batch_op:
@@ -105,6 +114,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index('ix_assignments_status_starts')
+        batch_op.drop_index('ix_assignments_request_id')
         batch_op.drop_index('ix_assignments_status_ends')
         batch_op.drop_column('report_requested_at')
         batch_op.drop_column('unconfirmed_alerted_at')

@@ -95,19 +95,52 @@ def german_level_choices():
 
 
 RETENTION_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 3650 ein.")
+UNCONFIRMED_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 168 ein.")
+UNASSIGNED_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 336 ein.")
+REMINDER_HOURS_MESSAGE = _l(
+    "Bitte geben Sie ganze Stunden ein, durch Komma getrennt, zum Beispiel: 48, 2"
+)
 
 
-class RetentionDaysField(IntegerField):
-    """Days as a whole number (digits 0–9 only); anything else gives one German error."""
+class WholeNumberField(IntegerField):
+    """A whole number (digits 0–9 only); anything else gives the one German ``message``."""
+
+    def __init__(self, label=None, validators=None, *, message, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
         text = valuelist[0].strip() if isinstance(valuelist[0], str) else ""
-        if not text.isascii() or not text.isdigit():
+        if not text.isascii() or not text.isdigit() or len(text) > 9:
             self.data = None
-            raise ValueError(str(RETENTION_MESSAGE))
+            raise ValueError(str(self.message))
         self.data = int(text)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class HoursListField(StringField):
+    """Whole hours separated by commas ("48, 2") as a list of ints; the rules (range, number,
+    distinct) are checked by ``org``."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(str(h) for h in self.data or [])
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0] if isinstance(valuelist[0], str) else ""
+        parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+        if any(not p.isascii() or not p.isdigit() or len(p) > 9 for p in parts):
+            self.data = None
+            raise ValueError(str(REMINDER_HOURS_MESSAGE))
+        self.data = [int(p) for p in parts]
 
     def pre_validate(self, form):
         if self.process_errors:
@@ -159,11 +192,38 @@ class PoolForm(BaseForm):
         default=True,
         description=_l("Dann kann nur eingesetzt werden, wer förmlich verpflichtet wurde."),
     )
-    rejected_retention_days = RetentionDaysField(
+    rejected_retention_days = WholeNumberField(
         _l("Daten abgelehnter Bewerbungen löschen nach (Tagen)"),
+        message=RETENTION_MESSAGE,
         default=90,
         validators=[NumberRange(min=1, max=3650, message=RETENTION_MESSAGE)],
         description=_l("Zum Beispiel 90 Tage. Erlaubt sind 1 bis 3650 Tage."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    # Reminders and warnings (pool/services/reminders.py).
+    reminder_hours = HoursListField(
+        _l("Erinnerungen vor dem Einsatz (Stunden vorher)"),
+        default=[48, 2],
+        description=_l(
+            "Bis zu 4 Zeitpunkte, durch Komma getrennt, zum Beispiel: 48, 2. Die erste "
+            "Erinnerung bittet die Sprachmittler:in, den Termin zu bestätigen."
+        ),
+        render_kw={"autocomplete": "off"},
+    )
+    unconfirmed_alert_hours = WholeNumberField(
+        _l("Koordination warnen, wenn der Termin so viele Stunden vorher nicht bestätigt ist"),
+        message=UNCONFIRMED_MESSAGE,
+        default=24,
+        validators=[NumberRange(min=1, max=168, message=UNCONFIRMED_MESSAGE)],
+        description=_l("Zum Beispiel 24 Stunden. Erlaubt sind 1 bis 168 Stunden."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    unassigned_alert_hours = WholeNumberField(
+        _l("Koordination warnen, wenn eine Anfrage so viele Stunden vorher niemanden hat"),
+        message=UNASSIGNED_MESSAGE,
+        default=48,
+        validators=[NumberRange(min=1, max=336, message=UNASSIGNED_MESSAGE)],
+        description=_l("Zum Beispiel 48 Stunden. Erlaubt sind 1 bis 336 Stunden."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     submit = SubmitField(_l("Speichern"))
@@ -177,6 +237,9 @@ class PoolForm(BaseForm):
             "min_german_level": self.min_german_level.data,
             "requires_formal_obligation": bool(self.requires_formal_obligation.data),
             "rejected_retention_days": self.rejected_retention_days.data,
+            "reminder_hours": self.reminder_hours.data,
+            "unconfirmed_alert_hours": self.unconfirmed_alert_hours.data,
+            "unassigned_alert_hours": self.unassigned_alert_hours.data,
         }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -24,13 +25,16 @@ from pool.admin.forms import (
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, add_form_error, choices, save
 from pool.models import Office, OutboxMessage, Pool, User, UserRole
+from pool.outbox import retry_failed
 from pool.permissions import roles_required
 from pool.services import ServiceError, org
 from pool.services import users as user_service
+from pool.views import page_number
 
 bp = Blueprint("admin", __name__)
 
 USERS_PER_PAGE = 50
+MESSAGES_PER_PAGE = 50
 MAX_ID = 2**31 - 1  # ids beyond the database's integer range do not exist
 
 
@@ -312,13 +316,6 @@ def _user_query(form: UserFilterForm):
     return query
 
 
-def _page_number(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit():
-        return 1
-    return max(1, min(int(raw), 1_000_000))
-
-
 USER_SEARCH_KEY = "admin_user_search"
 
 
@@ -349,7 +346,7 @@ def users():
     s = db_session()
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // USERS_PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = s.scalars(
         query.order_by(func.lower(User.name), User.id)
         .limit(USERS_PER_PAGE)
@@ -520,3 +517,64 @@ def user_reactivate(user_id: int):
         user_service.reactivate,
         lambda name: _("Der Zugang von %(name)s ist wieder aktiv.", name=name),
     )
+
+
+# --- e-mails that could not be delivered ----------------------------------------------------------
+
+
+@bp.get("/messages")
+@roles_required("admin")
+def messages():
+    """Failed messages, the latest attempt first, each with a button to send it again."""
+    s = db_session()
+    failed = OutboxMessage.status == "failed"
+    total = s.scalar(select(func.count(OutboxMessage.id)).where(failed)) or 0
+    pages = max(1, -(-total // MESSAGES_PER_PAGE))
+    page = min(page_number(request.args.get("page")), pages)
+    rows = s.scalars(
+        select(OutboxMessage)
+        .where(failed)
+        .order_by(OutboxMessage.claimed_at.desc(), OutboxMessage.id.desc())
+        .limit(MESSAGES_PER_PAGE)
+        .offset((page - 1) * MESSAGES_PER_PAGE)
+    ).all()
+    return render_template(
+        "admin/messages.html",
+        messages=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        confirm_form=ConfirmForm(formdata=None),
+    )
+
+
+def _retry(message_id: int | None):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    count = retry_failed(db_session(), actor=_actor(), now=utcnow(), message_id=message_id)
+    db_session().commit()
+    if count == 0:
+        flash(_("Diese E-Mail wartet schon auf den nächsten Versuch."), "info")
+    else:
+        flash(
+            ngettext(
+                "%(num)d E-Mail wird gleich erneut gesendet.",
+                "%(num)d E-Mails werden gleich erneut gesendet.",
+                count,
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.messages"))
+
+
+@bp.post("/messages/<int:message_id>/retry")
+@roles_required("admin")
+def message_retry(message_id: int):
+    _get_or_404(OutboxMessage, message_id)
+    return _retry(message_id)
+
+
+@bp.post("/messages/retry-all")
+@roles_required("admin")
+def messages_retry_all():
+    return _retry(None)

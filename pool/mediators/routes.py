@@ -65,6 +65,7 @@ from pool.models.mediators import POLICE_CERTIFICATE_VALID_YEARS, STATUS_TRANSIT
 from pool.permissions import deny, load_mediator, mediator_access, mediator_pool_ids, roles_required
 from pool.services import mediators as registry
 from pool.services.mediators import LanguageSkill, RegistryFilter, today_in_berlin
+from pool.views import page_number
 
 bp = Blueprint("mediators", __name__)
 
@@ -153,13 +154,6 @@ def _filters(form: MediatorFilterForm) -> RegistryFilter:
     )
 
 
-def _page_number(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
-        return 1
-    return max(1, int(raw))
-
-
 def _list_query(scope, form: MediatorFilterForm, valid: bool):
     pool_ids = None if scope is None else scope[1]
     filters = _filters(form) if valid else RegistryFilter()
@@ -180,7 +174,7 @@ def _render_list(form, scope, pools, status_code: int):
         or 0
     )
     pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = s.scalars(
         query.limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)

@@ -104,7 +104,7 @@ class Mediator(Base):
     interview_on: Mapped[date | None] = mapped_column(Date)
     confidentiality_signed_on: Mapped[date | None] = mapped_column(Date)
     obligation_on: Mapped[date | None] = mapped_column(Date)
-    police_certificate_seen_on: Mapped[date | None] = mapped_column(Date)
+    police_certificate_seen_on: Mapped[date | None] = mapped_column(Date, index=True)
     police_certificate_no_entry: Mapped[bool] = mapped_column(default=False)
 
     # Staff members only.
@@ -244,7 +244,7 @@ class TrainingRecord(Base):
     )
     training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"))
     completed_on: Mapped[date] = mapped_column(Date)
-    expires_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -183,6 +183,8 @@ class Assignment(Base):
         ),
         Index("ix_assignments_mediator_starts", "mediator_id", "starts_at"),
         Index("ix_assignments_status_starts", "status", "starts_at"),
+        # The partial unique index above does not serve plain lookups by request.
+        Index("ix_assignments_request_id", "request_id"),
         Index("ix_assignments_status_ends", "status", "ends_at"),
     )
 

@@ -49,6 +49,7 @@ from pool.requests.coordination_forms import (
 from pool.services import ServiceError, booking
 from pool.services.booking import BookingConflict
 from pool.services.candidates import candidates_for
+from pool.views import page_number
 
 COORDINATION = ("coordinator", "admin")
 QUEUE_STATUSES = ("open", "offered")
@@ -65,13 +66,6 @@ def _language(code: str) -> str:
 
 
 # --- the queue ------------------------------------------------------------------------------------
-
-
-def _page_number(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7:
-        return 1
-    return max(1, int(raw))
 
 
 def _scope_pools(session, user: User) -> list[Pool]:
@@ -182,7 +176,7 @@ def queue():
         else all_count
     ) or 0
     pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(request.args.get("page")), pages)
     rows = session.execute(
         select(InterpretingRequest, Office.name)
         .join(Office, Office.id == InterpretingRequest.office_id)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pool.db import db_session, utcnow
+from pool.deployability import acknowledgement_expired, acknowledgement_valid_until
 from pool.forms import ConfirmForm, save
 from pool.i18n import current_language
 from pool.labels import KIND_LABELS, MODE_LABELS, STATUS_LABELS, WEEKDAY_LABELS
@@ -188,10 +189,19 @@ def guidelines():
         .order_by(Guideline.mandatory.desc(), Guideline.title, Guideline.id)
     ).all()
     acknowledged = {a.guideline_id: a for a in mediator.acknowledgements}
-    items = [
-        {"guideline": g, "html": render_markdown(g.body_markdown), "ack": acknowledged.get(g.id)}
-        for g in current
-    ]
+    today = today_in_berlin(utcnow())
+    items = []
+    for g in current:
+        ack = acknowledged.get(g.id)
+        items.append(
+            {
+                "guideline": g,
+                "html": render_markdown(g.body_markdown),
+                "ack": ack,
+                "valid_until": ack and acknowledgement_valid_until(ack, g),
+                "expired": ack is not None and acknowledgement_expired(ack, g, today),
+            }
+        )
     history = sorted(mediator.acknowledgements, key=lambda a: a.acknowledged_at, reverse=True)
     return render_template(
         "selfservice/guidelines.html",

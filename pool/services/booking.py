@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from pool import audit
+from pool.calendar import invitation
 from pool.i18n import BERLIN, format_when
-from pool.labels import MODE_LABELS, SETTING_LABELS
+from pool.labels import MODE_LABELS, OUTCOME_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import (
     Assignment,
@@ -215,7 +216,9 @@ def withdraw_offer(session: Session, *, actor: User | None, offer: Offer, now: d
 
 def expire_offers(session: Session, now: datetime) -> int:
     """Mark pending offers whose deadline has passed as expired; a request without any pending
-    offer goes back to "open" and its coordinators are told. Returns how many expired."""
+    offer goes back to "open" and its coordinators are told — except in a pool's automatic
+    mode, where ``offer_next_after_expiry`` (same tick, same ``now``) asks the next candidates
+    and tells the coordinators only when nobody is left. Returns how many expired."""
     due = session.execute(
         select(Offer.id, Offer.request_id)
         .where(Offer.status == "pending", Offer.expires_at <= now)
@@ -245,7 +248,8 @@ def expire_offers(session: Session, now: datetime) -> int:
                 session.expire(offer, ["status", "responded_at"])
             audit.record(session, None, "offer.expired", "offer", offer_id,
                          {"request_id": request_id})  # fmt: skip
-        _reopen_if_no_offers_left(session, request, now, tell_coordinators=True)
+        automatic = request.pool.auto_offer_top_n > 0 and request.starts_at > now
+        _reopen_if_no_offers_left(session, request, now, tell_coordinators=not automatic)
     return expired
 
 
@@ -451,7 +455,8 @@ def _after_booking(
     assert mediator is not None
     _tell_mediator(session, mediator, f"assignment:{assignment.id}:confirmed",
                    "assignment_confirmed", request, now, assignment=assignment,
-                   link=_link("assignment", assignment.id))  # fmt: skip
+                   link=_link("assignment", assignment.id),
+                   calendar=invitation(session, assignment, now=now))  # fmt: skip
     for user in _office_contacts(session, request):
         _tell_user(session, user, f"assignment:{assignment.id}:confirmed:{user.id}",
                    "assignment_confirmed_office", request, now, assignment=assignment,
@@ -510,19 +515,23 @@ def cancel_assignment(
     context = {"assignment": assignment, "side": side, "reason": reason,
                "short_notice": short_notice, "conflict_of_interest": conflict_of_interest,
                "request_cancelled": False, "mediator_name": assignment.mediator.name}  # fmt: skip
+    # At short notice nobody may wait for a digest or the end of quiet hours: the coordination
+    # must find someone else quickly, and the others must know before they set off.
     if side != "mediator":
         _tell_mediator(session, assignment.mediator, key, "assignment_cancelled", request, now,
+                       calendar=invitation(session, assignment, now=now), urgent=short_notice,
                        **context)  # fmt: skip
     if side != "coordination":
         for user in _coordinators(session, request):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=True, link=_link("request", request.id),
-                       **context)  # fmt: skip
+                       category="alerts" if short_notice else "coordination",
+                       urgent=short_notice, **context)  # fmt: skip
     if side != "office":
         for user in _office_contacts(session, request):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=False, link=_link("request", request.id),
-                       **context)  # fmt: skip
+                       urgent=short_notice, **context)  # fmt: skip
     return assignment
 
 
@@ -567,8 +576,19 @@ def cancel_request(
         _tell_mediator(session, active.mediator, f"assignment:{active.id}:cancelled",
                        "assignment_cancelled", request, now, assignment=active, side=side,
                        reason=reason, short_notice=short_notice, conflict_of_interest=False,
-                       request_cancelled=True)  # fmt: skip
+                       request_cancelled=True, urgent=short_notice,
+                       calendar=invitation(session, active, now=now))  # fmt: skip
     _withdraw_pending(session, request, now, actor=actor, why="cancelled")
+    context = {"side": side, "reason": reason, "short_notice": short_notice,
+               "had_mediator": active is not None, "link": _link("request", request.id)}  # fmt: skip
+    if side != "office":
+        tell_office(session, request, "request_cancelled_office", now, actor=actor,
+                    key=f"request:{request.id}:cancelled_office", urgent=short_notice,
+                    **context)  # fmt: skip
+    if short_notice and side != "coordination":
+        for user in _coordinators(session, request):
+            _tell_user(session, user, f"request:{request.id}:short_notice:{user.id}",
+                       "alert_short_notice", request, now, urgent=True, **context)  # fmt: skip
     return request
 
 
@@ -685,6 +705,20 @@ def report_outcome(
         if completed:
             audit.record(session, _id(actor), "request.completed", "request", request.id)
     session.flush()
+    differences = outcome_differences(assignment)
+    if differences:  # both sides have reported (this one came second), and they differ
+        context = {
+            "differences": differences,
+            "office_outcome": OUTCOME_LABELS.get(assignment.office_outcome or ""),
+            "mediator_outcome": OUTCOME_LABELS.get(assignment.mediator_outcome or ""),
+            "office_minutes": assignment.office_duration_minutes,
+            "mediator_minutes": assignment.mediator_duration_minutes,
+            "mediator_name": assignment.mediator.name,
+            "link": _link("request", request.id),
+        }
+        for user in _coordinators(session, request):
+            _tell_user(session, user, f"assignment:{assignment.id}:outcome_differs:{user.id}",
+                       "alert_outcome_differs", request, now, **context)  # fmt: skip
     return assignment
 
 
@@ -776,9 +810,18 @@ def _reopen_if_no_offers_left(
     audit.record(session, None, "request.reopened", "request", request.id,
                  {"after": "no_pending_offers"})  # fmt: skip
     if tell_coordinators:
-        for user in _coordinators(session, request):
-            _tell_user(session, user, f"request:{request.id}:no_offers:{now.isoformat()}:{user.id}",
-                       "offer_none_pending", request, now, link=_link("request", request.id))  # fmt: skip
+        _tell_none_pending(session, request, now, nobody_left=False)
+
+
+def _tell_none_pending(
+    session: Session, request: InterpretingRequest, now: datetime, *, nobody_left: bool
+) -> None:
+    """The request is open again without any offer. ``nobody_left``: the automatic mode has
+    asked every fitting candidate — urgent, only a person can help now."""
+    for user in _coordinators(session, request):
+        _tell_user(session, user, f"request:{request.id}:no_offers:{now.isoformat()}:{user.id}",
+                   "offer_none_pending", request, now, link=_link("request", request.id),
+                   nobody_left=nobody_left, urgent=nobody_left)  # fmt: skip
 
 
 def _cancel_assignment_row(
@@ -794,7 +837,8 @@ def _cancel_assignment_row(
         update(Assignment)
         .where(Assignment.id == assignment.id, Assignment.status == "confirmed")
         .values(status="cancelled", cancelled_at=now, cancelled_by=side, cancel_reason=reason,
-                short_notice=short_notice, conflict_of_interest=conflict_of_interest)
+                short_notice=short_notice, conflict_of_interest=conflict_of_interest,
+                ics_sequence=Assignment.ics_sequence + 1)
         .execution_options(synchronize_session=False)
     ).rowcount  # fmt: skip
     session.expire(assignment)
@@ -882,17 +926,21 @@ def _id(user: User | None) -> int | None:
 # --- messages -------------------------------------------------------------------------------------
 
 
-def _coordinators(session: Session, request: InterpretingRequest) -> list[User]:
+def _users_with_role(session: Session, *scope) -> list[User]:
+    """Active users with a role matching ``scope`` (a subquery, not DISTINCT: PostgreSQL cannot
+    compare the JSON columns of ``users``)."""
+    holders = select(UserRole.user_id).where(*scope)
     return list(
         session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "coordinator", UserRole.pool_id == request.pool_id,
-                   User.active.is_(True))
-            .order_by(User.id)
-            .distinct()
+            select(User).where(User.id.in_(holders), User.active.is_(True)).order_by(User.id)
         )
-    )  # fmt: skip
+    )
+
+
+def _coordinators(session: Session, request: InterpretingRequest) -> list[User]:
+    return _users_with_role(
+        session, UserRole.role == "coordinator", UserRole.pool_id == request.pool_id
+    )
 
 
 def _office_contacts(session: Session, request: InterpretingRequest) -> list[User]:
@@ -905,16 +953,25 @@ def _office_contacts(session: Session, request: InterpretingRequest) -> list[Use
         and request.office_id in creator.caseworker_office_ids
     ):
         return [creator]
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "caseworker", UserRole.office_id == request.office_id,
-                   User.active.is_(True))
-            .order_by(User.id)
-            .distinct()
-        )
-    )  # fmt: skip
+    return _users_with_role(
+        session, UserRole.role == "caseworker", UserRole.office_id == request.office_id
+    )
+
+
+def tell_office(
+    session: Session,
+    request: InterpretingRequest,
+    template: str,
+    now: datetime,
+    *,
+    actor: User | None,
+    key: str,
+    **context,
+) -> None:
+    """Tell the office what someone else did with its request (never the actor themselves)."""
+    for user in _office_contacts(session, request):
+        if user.id != _id(actor):
+            _tell_user(session, user, f"{key}:{user.id}", template, request, now, **context)
 
 
 def _link(kind: str, object_id: int) -> str:
@@ -964,10 +1021,21 @@ TEMPLATE_CATEGORIES = {
     "offer_withdrawn": "offers",
     "assignment_confirmed": "assignments",
     "assignment_cancelled": "assignments",
+    "request_changed": "assignments",
     "assignment_confirmed_office": "requests",
     "assignment_unfillable": "requests",
     "assignment_cancelled_notice": "requests",
+    "request_changed_office": "requests",
+    "request_cancelled_office": "requests",
     "offer_none_pending": "alerts",
+    "alert_short_notice": "alerts",
+    "alert_outcome_differs": "coordination",
+    "reminder_mediator": "reminders",
+    "reminder_office": "reminders",
+    "alert_unconfirmed": "alerts",
+    "alert_unassigned": "alerts",
+    "report_request_mediator": "reports",
+    "report_request_office": "reports",
 }
 
 
@@ -1080,11 +1148,14 @@ def offer_next_after_expiry(session: Session, now: datetime) -> int:
     ).all()
     made = 0
     for request in reopened:
+        offers: list[Offer] = []
         try:
             with session.begin_nested():
                 offers = offer_top_candidates(session, actor=None, request=request,
                                               n=request.pool.auto_offer_top_n, now=now)  # fmt: skip
         except ServiceError:
-            continue  # taken or changed meanwhile: the coordination sees it in the queue
+            session.expire(request)  # taken or changed meanwhile
         made += len(offers)
+        if not offers and request.status == "open":
+            _tell_none_pending(session, request, now, nobody_left=True)
     return made

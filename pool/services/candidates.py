@@ -253,9 +253,11 @@ def _load_collections(
     for absence in absences:
         mediators[absence.mediator_id].absences.append(absence)
     acknowledgements = session.execute(
-        select(GuidelineAcknowledgement.mediator_id, GuidelineAcknowledgement.guideline_id).where(
-            GuidelineAcknowledgement.mediator_id.in_(ids)
-        )
+        select(
+            GuidelineAcknowledgement.mediator_id,
+            GuidelineAcknowledgement.guideline_id,
+            GuidelineAcknowledgement.acknowledged_at,
+        ).where(GuidelineAcknowledgement.mediator_id.in_(ids))
     )
     for acknowledgement in acknowledgements:
         mediators[acknowledgement.mediator_id].acknowledgements.append(acknowledgement)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
+from pool.deployability import add_months
 from pool.i18n import BERLIN
 from pool.languages import is_known
 from pool.models import (
@@ -458,17 +459,6 @@ def change_status(
     refresh(session, [mediator], now)
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last_day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def record_training(
     session: Session, *, actor: User, mediator: Mediator, training: Training, completed_on: date,
     now: datetime,
@@ -497,11 +487,18 @@ def acknowledge_guideline(
     """The mediator confirms the current version of a guideline (history is kept)."""
     if not guideline.current:
         raise MediatorError(_("Es gibt eine neuere Fassung. Bitte bestätigen Sie diese."))
-    for existing in mediator.acknowledgements:
-        if existing.guideline_id == guideline.id:
-            return existing
-    acknowledgement = GuidelineAcknowledgement(guideline=guideline, acknowledged_at=now)
-    mediator.acknowledgements.append(acknowledgement)
+    existing = next((a for a in mediator.acknowledgements if a.guideline_id == guideline.id), None)
+    if existing is not None and not deployability.acknowledgement_expired(
+        existing, guideline, today_in_berlin(now)
+    ):
+        return existing
+    if existing is not None:
+        # Renewed after ``valid_months``: one row per mediator and version, so it moves on.
+        existing.acknowledged_at = now
+        acknowledgement = existing
+    else:
+        acknowledgement = GuidelineAcknowledgement(guideline=guideline, acknowledged_at=now)
+        mediator.acknowledgements.append(acknowledgement)
     session.flush()
     audit.record(session, mediator.user_id, "mediator.guideline_acknowledged", "mediator",
                  mediator.id, {"guideline": guideline.code, "version": guideline.version})  # fmt: skip
@@ -572,8 +569,11 @@ def set_availability(
     ]
     mediator.paused_until = paused_until
     mediator.updated_at = now
-    session.flush()
     on_behalf = actor.id != mediator.user_id
+    if not on_behalf:
+        # The mediator looked at their availability (saving it unchanged counts, too).
+        mediator.availability_reviewed_at = now
+    session.flush()
     audit.record(session, actor.id, "mediator.availability_changed", "mediator", mediator.id,
                  {"on_behalf": on_behalf})  # fmt: skip
     refresh(session, [mediator], now)

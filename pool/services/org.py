@@ -69,6 +69,54 @@ def _check_pool_values(
 
 
 RETENTION_DAYS_RANGE = (1, 3650)
+REMINDER_HOURS_RANGE = (1, 336)
+MAX_REMINDERS = 4
+UNCONFIRMED_ALERT_RANGE = (1, 168)
+UNASSIGNED_ALERT_RANGE = (1, 336)
+
+
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_reminder_hours(hours) -> list[int]:
+    """Distinct whole hours, 1 to 4 of them, each 1–336; returned largest first."""
+    field = "reminder_hours"
+    if not isinstance(hours, list | tuple) or not all(_whole_number(h) for h in hours):
+        raise OrgError(_("Bitte geben Sie ganze Stunden ein, durch Komma getrennt."), field)
+    if not hours:
+        raise OrgError(
+            _("Bitte geben Sie mindestens eine Erinnerung an, zum Beispiel: 48, 2"), field
+        )
+    low, high = REMINDER_HOURS_RANGE
+    if not all(low <= h <= high for h in hours):
+        raise OrgError(_("Jede Erinnerung muss 1 bis 336 Stunden vorher liegen."), field)
+    if len(set(hours)) != len(hours):
+        raise OrgError(_("Bitte geben Sie jede Stundenzahl nur einmal an."), field)
+    if len(hours) > MAX_REMINDERS:
+        raise OrgError(_("Bitte geben Sie höchstens 4 Erinnerungen an."), field)
+    return sorted(hours, reverse=True)
+
+
+def _check_hours(value, limits: tuple[int, int], message: str, field: str) -> int:
+    low, high = limits
+    if not _whole_number(value) or not low <= value <= high:
+        raise OrgError(message, field)
+    return value
+
+
+def _check_alert_order(reminder_hours: list[int], unconfirmed_alert_hours: int) -> None:
+    """The coordinator is warned about a missing confirmation only after the first reminder
+    asked for it."""
+    if reminder_hours and unconfirmed_alert_hours >= reminder_hours[0]:
+        raise OrgError(
+            _(
+                "Die Warnung kommt sonst vor der ersten Erinnerung: Bitte geben Sie weniger als "
+                "%(hours)d Stunden an.",
+                hours=reminder_hours[0],
+            ),
+            "unconfirmed_alert_hours",
+        )
 
 
 def _check_settings(
@@ -76,6 +124,9 @@ def _check_settings(
     min_german_level: str | None,
     requires_formal_obligation: bool | None,
     rejected_retention_days: int | None,
+    reminder_hours: list[int] | None = None,
+    unconfirmed_alert_hours: int | None = None,
+    unassigned_alert_hours: int | None = None,
 ) -> dict:
     """The registry settings that were given (``None``: leave as it is / use the default)."""
     values: dict = {}
@@ -95,6 +146,22 @@ def _check_settings(
                 _("Bitte geben Sie eine Zahl von 1 bis 3650 ein."), "rejected_retention_days"
             )
         values["rejected_retention_days"] = days
+    if reminder_hours is not None:
+        values["reminder_hours"] = _check_reminder_hours(reminder_hours)
+    if unconfirmed_alert_hours is not None:
+        values["unconfirmed_alert_hours"] = _check_hours(
+            unconfirmed_alert_hours,
+            UNCONFIRMED_ALERT_RANGE,
+            _("Bitte geben Sie eine Zahl von 1 bis 168 ein."),
+            "unconfirmed_alert_hours",
+        )
+    if unassigned_alert_hours is not None:
+        values["unassigned_alert_hours"] = _check_hours(
+            unassigned_alert_hours,
+            UNASSIGNED_ALERT_RANGE,
+            _("Bitte geben Sie eine Zahl von 1 bis 336 ein."),
+            "unassigned_alert_hours",
+        )
     return values
 
 
@@ -154,14 +221,23 @@ def create_pool(
     min_german_level: str | None = None,
     requires_formal_obligation: bool | None = None,
     rejected_retention_days: int | None = None,
+    reminder_hours: list[int] | None = None,
+    unconfirmed_alert_hours: int | None = None,
+    unassigned_alert_hours: int | None = None,
 ) -> Pool:
-    """Create a pool; registry settings left out (``None``) get their defaults."""
+    """Create a pool; settings left out (``None``) get their defaults."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=None)
     settings = _check_settings(
         min_german_level=min_german_level,
         requires_formal_obligation=requires_formal_obligation,
         rejected_retention_days=rejected_retention_days,
+        reminder_hours=reminder_hours,
+        unconfirmed_alert_hours=unconfirmed_alert_hours,
+        unassigned_alert_hours=unassigned_alert_hours,
+    )
+    _check_alert_order(
+        settings.get("reminder_hours", [48, 2]), settings.get("unconfirmed_alert_hours", 24)
     )
     pool = Pool(
         name=name,
@@ -205,16 +281,26 @@ def update_pool(
     min_german_level: str | None = None,
     requires_formal_obligation: bool | None = None,
     rejected_retention_days: int | None = None,
+    reminder_hours: list[int] | None = None,
+    unconfirmed_alert_hours: int | None = None,
+    unassigned_alert_hours: int | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Change the pool; returns the names of the changed fields (empty: nothing changed).
-    Registry settings left out (``None``) stay as they are."""
+    Settings left out (``None``) stay as they are."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=pool.id)
     settings = _check_settings(
         min_german_level=min_german_level,
         requires_formal_obligation=requires_formal_obligation,
         rejected_retention_days=rejected_retention_days,
+        reminder_hours=reminder_hours,
+        unconfirmed_alert_hours=unconfirmed_alert_hours,
+        unassigned_alert_hours=unassigned_alert_hours,
+    )
+    _check_alert_order(
+        settings.get("reminder_hours", pool.reminder_hours),
+        settings.get("unconfirmed_alert_hours", pool.unconfirmed_alert_hours),
     )
     partners = _load_partners(session, partner_ids, pool.id)
     changed = _changed(

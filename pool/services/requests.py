@@ -21,7 +21,10 @@ Changing a request (``change_request``), decided here:
   geändert"; flagged as short notice inside the pool's window, like any late cancellation by
   that side) and withdraws open offers, each with its usual messages; after the change the same
   mediators get a new offer for the new time. Smaller changes (address, notes, a shorter
-  duration) keep the assignment, and the assigned mediator is told (``request_changed``).
+  duration) keep the assignment, and the assigned mediator is told (``request_changed``, with
+  the changed calendar event);
+- when anybody but the office changes the request, the office is told
+  (``request_changed_office``).
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
 from pool import audit
+from pool.calendar import invitation
 from pool.i18n import BERLIN, format_day
 from pool.labels import MODE_LABELS, SETTING_LABELS
 from pool.languages import is_known, is_sign_language, language_name
-from pool.models import Domain, Mediator, Office, Pool, User, UserRole
+from pool.models import Assignment, Domain, Mediator, Office, Pool, User, UserRole
 from pool.models.mediators import MODES
 from pool.models.requests import (
     SETTINGS,
@@ -1027,6 +1031,8 @@ def _apply_change(session: Session, actor: User | None, plan: _Plan, now: dateti
         reason = _("Zeit geändert") if time_changed else _("Ort geändert")
         ask_again = _release_mediators(session, actor, request, reason, now)
 
+    if new_start != request.starts_at:
+        request.unassigned_alerted_at = None  # the alert is due again before the new time
     request.starts_at = new_start
     request.duration_minutes = merged["duration_minutes"]
     request.ends_at = new_end
@@ -1046,15 +1052,21 @@ def _apply_change(session: Session, actor: User | None, plan: _Plan, now: dateti
         request.id,
         {"fields": sorted(plan.changed)},
     )
+    kept = None
     if ask_again:
         _offer_again(session, actor, request, ask_again, now)
     else:
-        assignment = request.active_assignment
-        if assignment is not None:
-            assignment.ends_at = request.ends_at
-            assignment.in_person = request.mode == "in_person"
-            session.flush()
-            _tell_mediator(session, request, assignment.mediator, plan.changed, now)
+        kept = request.active_assignment
+        if kept is not None:
+            _update_assignment(session, request, kept)
+            _tell_mediator(session, actor, request, kept, plan.changed, now)
+    if _side(actor, request) != "office":
+        booking.tell_office(
+            session, request, "request_changed_office", now, actor=actor,
+            key=f"request_changed_office:{request.id}:{request.updated_at.isoformat()}",
+            changed_labels=[_field_label(n) for n in plan.changed], still_assigned=kept is not None,
+            link=_link("requests.detail", request_id=request.id),
+        )  # fmt: skip
     if request.urgent and not was_urgent:
         _alert_coordinators(session, request, now)
 
@@ -1119,14 +1131,34 @@ def _offer_again(
     session.refresh(request)
 
 
+def _update_assignment(
+    session: Session, request: InterpretingRequest, assignment: Assignment
+) -> None:
+    """The assignment follows a change that keeps it; the mediator's calendar gets a new
+    version of the event (``ics_sequence``)."""
+    if assignment.starts_at != request.starts_at:
+        # Reminders and the "Ich komme" confirmation belong to the old time: they run again.
+        assignment.reminded_hours = None
+        assignment.unconfirmed_alerted_at = None
+        assignment.attendance_confirmed_at = None
+    assignment.starts_at = request.starts_at
+    assignment.ends_at = request.ends_at
+    assignment.in_person = request.mode == "in_person"
+    assignment.ics_sequence += 1
+    session.flush()
+
+
 def _tell_mediator(
     session: Session,
+    actor: User | None,
     request: InterpretingRequest,
-    mediator: Mediator,
+    assignment: Assignment,
     changed: list[str],
     now: datetime,
 ) -> None:
-    """Tell the assigned mediator about a change that keeps the assignment."""
+    """Tell the assigned mediator about a change that keeps the assignment, with the changed
+    calendar event."""
+    mediator = assignment.mediator
     locale = mediator.user.locale if mediator.user else None
     enqueue(
         session,
@@ -1138,16 +1170,16 @@ def _tell_mediator(
             "item": request,
             "office": request.office,
             "changed_labels": [_field_label(n) for n in changed],
+            "by_office": _side(actor, request) == "office",
             "language": language_name(request.language_code, locale or "de"),
             "mode": MODE_LABELS.get(request.mode, request.mode),
-            "link": _link("requests.assignment_detail", assignment_id=request.active_assignment.id)
-            if request.active_assignment
-            else None,
+            "link": _link("requests.assignment_detail", assignment_id=assignment.id),
         },
         locale=locale,
         now=now,
         user=mediator.user,
-        category="assignments",
+        category=booking.TEMPLATE_CATEGORIES["request_changed"],
+        calendar=invitation(session, assignment, now=now),
     )
 
 

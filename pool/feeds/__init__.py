@@ -1,0 +1,1 @@
+"""The iCalendar feed: a page to set up the secret address, and the feed behind it."""

@@ -1,0 +1,77 @@
+"""The preferences form: one choice per category the user can receive, and quiet hours."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SubmitField
+
+from pool.forms import BaseForm, choices
+from pool.notify import CATEGORIES, DIGEST_HOUR
+from pool.requests.office_forms import Radio
+from pool.selfservice.forms import TimeOfDayField
+
+# Which categories matter to whom; "account" matters to everyone.
+ROLE_CATEGORIES = {
+    "caseworker": ("requests", "reminders", "reports"),
+    "mediator": ("offers", "assignments", "reminders", "reports", "registry"),
+    "coordinator": ("coordination", "alerts"),
+    "admin": ("coordination", "alerts"),
+}
+
+# Why a category always comes at once.
+IMMEDIATE_REASONS = {
+    "offers": _l("Angebote haben eine Antwortfrist."),
+    "reminders": _l("Erinnerungen kommen zu einer festen Zeit vor dem Termin."),
+    "alerts": _l("Warnungen betreffen Termine, die bald beginnen."),
+    "account": _l("Links zum Anmelden und für ein neues Passwort gelten nur kurze Zeit."),
+}
+
+NOW, DIGEST = "now", "digest"
+
+
+def relevant_categories(user) -> list[str]:
+    """The category codes that matter to ``user``'s roles, in the order of CATEGORIES."""
+    wanted = {"account"}
+    for role in user.role_names:
+        wanted.update(ROLE_CATEGORIES.get(role, ()))
+    return [code for code in CATEGORIES if code in wanted]
+
+
+class PreferencesForm(BaseForm):
+    quiet_from = TimeOfDayField(_l("Ruhezeit von"))
+    quiet_until = TimeOfDayField(_l("Ruhezeit bis"))
+    submit = SubmitField(_l("Speichern"))
+
+    def choice_fields(self):
+        return [f for f in self if f.name.startswith("category_")]
+
+
+def preferences_form(codes, **kwargs) -> PreferencesForm:
+    """The form with a choice for each digestible category among ``codes``."""
+
+    class Form(PreferencesForm):
+        pass
+
+    for code in codes:
+        if CATEGORIES[code].digestible:
+            setattr(
+                Form,
+                f"category_{code}",
+                Radio(
+                    CATEGORIES[code].label,
+                    choices=choices(
+                        [
+                            (NOW, _l("sofort per E-Mail")),
+                            (
+                                DIGEST,
+                                _l(
+                                    "in der täglichen Zusammenfassung (um %(hour)d Uhr)",
+                                    hour=DIGEST_HOUR,
+                                ),
+                            ),
+                        ]
+                    ),
+                    default=NOW,
+                ),
+            )
+    return Form(**kwargs)
