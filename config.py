@@ -80,6 +80,12 @@ class Config:
     SCHEDULER_TICK_SECONDS = _int("SCHEDULER_TICK_SECONDS", 60)
     SCHEDULER_ADVISORY_LOCK = _bool("SCHEDULER_ADVISORY_LOCK", True)
 
+    # Data protection (pool/services/privacy.py): outbox bodies are deleted this many days after
+    # sending, audit details pseudonymised after these months, payout records kept these years.
+    OUTBOX_BODY_RETENTION_DAYS = _int("OUTBOX_BODY_RETENTION_DAYS", 90)
+    AUDIT_RETENTION_MONTHS = _int("AUDIT_RETENTION_MONTHS", 24)
+    PAYOUT_RETENTION_YEARS = _int("PAYOUT_RETENTION_YEARS", 10)
+
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")

@@ -82,4 +82,16 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(apply_bp, url_prefix="/mitmachen")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from pool.privacy import bp as privacy_bp  # issue 6: audit log, data protection (helper H)
+
+    app.register_blueprint(privacy_bp)
+    from pool.reports import bp as reports_bp  # issue 6: indicators (helper E)
+
+    app.register_blueprint(reports_bp)
+    from pool.reports.overview import public_bp  # issue 6: public language overview (helper F)
+
+    app.register_blueprint(public_bp)
+    from pool.allowances import bp as allowances_bp  # issue 6: allowances (helper G)
+
+    app.register_blueprint(allowances_bp, url_prefix="/allowances")
     return app

@@ -20,7 +20,7 @@ from pool.i18n import BERLIN
 from pool.models import DutyRun
 from pool.notify import DIGEST_HOUR
 from pool.services import mediators as registry
-from pool.services import notices
+from pool.services import notices, privacy
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ def _daily_duties() -> dict[str, Duty]:
         "expiry_notices": Duty(notices.send_expiry_notices, DIGEST_HOUR),
         "availability_nudges": Duty(notices.send_availability_nudges, DIGEST_HOUR),
         "digest": Duty(notices.send_digests, DIGEST_HOUR),
+        "retention": Duty(privacy.apply_retention),
     }
 
 

@@ -97,6 +97,7 @@ def german_level_choices():
 RETENTION_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 3650 ein.")
 UNCONFIRMED_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 168 ein.")
 UNASSIGNED_MESSAGE = _l("Bitte geben Sie eine Zahl von 1 bis 336 ein.")
+RETENTION_MONTHS_MESSAGE = _l("Bitte geben Sie eine Zahl von 6 bis 120 ein.")
 REMINDER_HOURS_MESSAGE = _l(
     "Bitte geben Sie ganze Stunden ein, durch Komma getrennt, zum Beispiel: 48, 2"
 )
@@ -200,6 +201,17 @@ class PoolForm(BaseForm):
         description=_l("Zum Beispiel 90 Tage. Erlaubt sind 1 bis 3650 Tage."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
+    retention_months = WholeNumberField(
+        _l("Erledigte Anfragen anonymisieren nach (Monaten)"),
+        message=RETENTION_MONTHS_MESSAGE,
+        default=24,
+        validators=[NumberRange(min=6, max=120, message=RETENTION_MONTHS_MESSAGE)],
+        description=_l(
+            "Danach werden Aktenzeichen, Notizen und Adresse gelöscht; die Zahlen bleiben. "
+            "Zum Beispiel 24 Monate. Erlaubt sind 6 bis 120 Monate."
+        ),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
     # Reminders and warnings (pool/services/reminders.py).
     reminder_hours = HoursListField(
         _l("Erinnerungen vor dem Einsatz (Stunden vorher)"),
@@ -226,6 +238,15 @@ class PoolForm(BaseForm):
         description=_l("Zum Beispiel 48 Stunden. Erlaubt sind 1 bis 336 Stunden."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
+    # The public language overview without names (pool/reports/overview.py).
+    public_overview = BooleanField(
+        _l("Öffentliche Sprachenübersicht zeigen"),
+        default=False,
+        description=_l(
+            "Dann kann jede Person ohne Anmeldung sehen, welche Sprachen der Pool anbietet. Namen "
+            "werden nie gezeigt, kleine Zahlen nur als „weniger als 3“."
+        ),
+    )
     submit = SubmitField(_l("Speichern"))
 
     def settings_values(self) -> dict:
@@ -237,9 +258,11 @@ class PoolForm(BaseForm):
             "min_german_level": self.min_german_level.data,
             "requires_formal_obligation": bool(self.requires_formal_obligation.data),
             "rejected_retention_days": self.rejected_retention_days.data,
+            "retention_months": self.retention_months.data,
             "reminder_hours": self.reminder_hours.data,
             "unconfirmed_alert_hours": self.unconfirmed_alert_hours.data,
             "unassigned_alert_hours": self.unassigned_alert_hours.data,
+            "public_overview": bool(self.public_overview.data),
         }
 
 

@@ -120,7 +120,7 @@ def _pool_values(form: PoolForm) -> dict:
         "contact_email": form.contact_email.data,
         "contact_phone": form.contact_phone.data,
         "partner_ids": form.shares_with.data or [],
-        **form.settings_values(),
+        "settings": form.settings_values(),
     }
 
 

@@ -1883,6 +1883,150 @@ def request_paths() -> dict[str, Any]:
 
 PATHS.update(request_paths())
 
+# --- reports (issue 6: indicators) ----------------------------------------------------------------
+
+
+def _counts(key: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Counts of requests (of the whole period, or of one language, office, domain or month)."""
+    count = {"type": "integer", "minimum": 0}
+    properties = {
+        "requests": {**count, "description": "Requests starting in the period."},
+        "fulfilled": {
+            **count,
+            "description": "With a completed assignment or one that took place.",
+        },
+        "unfilled": {
+            **count,
+            "description": "Marked as not fillable, or without a mediator when the appointment ended.",
+        },
+        "cancelled": {**count, "description": "Cancelled by the office or the coordination."},
+        "cancelled_by_office": count,
+        "without_candidates": {
+            **count,
+            "description": "Unmet demand: no suitable mediator at intake.",
+        },
+        "fulfilment_rate": {
+            "type": ["number", "null"],
+            "description": "fulfilled / (requests - cancelled_by_office); null when that is 0.",
+        },
+    }
+    return {
+        "type": "object",
+        "required": [*(key or {}), *properties],
+        "properties": {**(key or {}), **properties},
+    }
+
+
+_MINUTES = {"type": ["number", "null"]}
+_COUNT = {"type": "integer", "minimum": 0}
+_SUMMARY = _counts(
+    {
+        "from": {"type": "string", "description": "First day (YYYY-MM-DD, Europe/Berlin)."},
+        "to": {"type": "string", "description": "Last day, inclusive."},
+    }
+)
+_SUMMARY["properties"].update(
+    {
+        "cancelled_by_coordination": _COUNT,
+        "cancelled_short_notice": _COUNT,
+        "mediator_cancellations": {**_COUNT, "description": "Assignments the mediator cancelled."},
+        "mediator_cancellations_short_notice": _COUNT,
+        "median_minutes_to_assignment": {
+            **_MINUTES,
+            "description": "From the request's creation to the confirmed assignment.",
+        },
+        "median_lead_time_minutes": {**_MINUTES, "description": "From creation to the start."},
+        "minutes_volunteers": {**_COUNT, "description": "Time served by volunteers."},
+        "minutes_staff": {**_COUNT, "description": "Time served by staff members."},
+        "client_no_shows": _COUNT,
+        "mediator_no_shows": _COUNT,
+        "feedback_average": {"type": ["number", "null"], "description": "Offices' rating, 1-5."},
+        "feedback_count": _COUNT,
+    }
+)
+_SUMMARY["required"] = list(_SUMMARY["properties"])
+SCHEMAS["IndicatorSummary"] = _SUMMARY
+SCHEMAS["Indicators"] = {
+    "type": "object",
+    "required": [
+        *_SUMMARY["required"],
+        "by_language",
+        "by_office",
+        "by_domain",
+        "by_month",
+        "mediators",
+        "previous",
+    ],
+    "properties": {
+        **_SUMMARY["properties"],
+        "by_language": {"type": "array", "items": _counts({"code": {"type": "string"}})},
+        "by_office": {"type": "array", "items": _counts({"office_id": _ID})},
+        "by_domain": {"type": "array", "items": _counts({"code": {"type": "string"}})},
+        "by_month": {
+            "type": "array",
+            "items": _counts({"month": {"type": "string", "description": "YYYY-MM"}}),
+        },
+        "mediators": {
+            "type": "object",
+            "description": "Active and deployable mediators now (not of the period).",
+            "required": ["active", "deployable", "by_language"],
+            "properties": {
+                "active": _COUNT,
+                "deployable": _COUNT,
+                "by_language": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "active", "deployable"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "active": _COUNT,
+                            "deployable": _COUNT,
+                        },
+                    },
+                },
+            },
+        },
+        "previous": {
+            **_ref("IndicatorSummary"),
+            "description": "The previous period of the same length.",
+        },
+    },
+}
+PATHS["/reports/indicators"] = {
+    "get": {
+        "operationId": "getIndicators",
+        "summary": "Indicators of a period and pool, with the previous period",
+        "description": "Requests count in the period by their start (local days, Europe/Berlin). "
+        "Coordinators see their pools, admins all; without `pool_id` all visible pools are "
+        "counted. Without `from`/`to` the last full calendar month; at most 3 years.",
+        "tags": ["reports"],
+        "security": _SIGNED_IN,
+        "parameters": [
+            {
+                "name": "from",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date"},
+            },
+            {
+                "name": "to",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date"},
+            },
+            _id_param("pool_id", "Only this pool (403 if the caller does not coordinate it)."),
+        ],
+        "responses": {
+            "200": _ok("The indicators.", "Indicators"),
+            "400": _error("BadRequest"),
+            "401": _error("Unauthorized"),
+            "403": _error("Forbidden"),
+            "404": _error("NotFound"),
+        },
+    }
+}
+
 for _path, _item in PATHS.items():
     for _operation in _item.values():
         _operation["responses"]["default"] = _error("OtherError")
@@ -1914,6 +2058,7 @@ DOCUMENT: dict[str, Any] = {
         {"name": "requests"},
         {"name": "offers"},
         {"name": "assignments"},
+        {"name": "reports"},
     ],
     "paths": PATHS,
     "components": {

@@ -66,4 +66,8 @@ def list_offices():
 
 
 # Register the routes of the mediator registry and of requests, offers and assignments.
-from pool.api import mediators, requests  # noqa: E402,F401
+from pool.api import (  # noqa: E402,F401
+    mediators,
+    reports,  # noqa: E402,F401  (issue 6: indicators, helper E)
+    requests,
+)

@@ -9,13 +9,11 @@ them; admins manage all. Caseworkers and mediators get 403 everywhere here.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from babel.dates import get_day_names
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -33,6 +31,7 @@ from werkzeug.datastructures import MultiDict
 
 from pool import audit, deployability
 from pool.db import db_session, utcnow
+from pool.downloads import csv_cell, csv_writer, download
 from pool.forms import add_form_error, choices, save
 from pool.i18n import current_language
 from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
@@ -236,15 +235,6 @@ def index():
     return _render_list(form, scope, pools, status_code)
 
 
-def _csv_cell(value) -> str:
-    """Text for a CSV cell; a leading = + - @ would start a formula in a spreadsheet."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
-    if text[:1] in ("=", "+", "-", "@", "\t"):
-        text = "'" + text
-    return text
-
-
 def _languages_text(mediator: Mediator) -> str:
     parts = []
     for row in mediator.languages:
@@ -273,7 +263,7 @@ def export():
     context = deployability.load_context(s)
     today = today_in_berlin(utcnow())
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow(
         [
             _("Name"),
@@ -312,7 +302,7 @@ def export():
             m = loaded[mediator_id]
             result = deployability.check(m, context, today)
             writer.writerow(
-                _csv_cell(v)
+                csv_cell(v)
                 for v in (
                     m.name,
                     m.email,
@@ -337,14 +327,7 @@ def export():
     audit.record(s, actor.id, "mediator.exported", "mediator", None, {"rows": len(ids)})
     s.commit()
     filename = f"sprachmittler-{today.isoformat()}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
+    return download("\ufeff" + out.getvalue(), filename, "text/csv")
 
 
 # --- creating and editing -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
+from pool.models.allowances import AllowanceRule, Payout, PayoutItem
 from pool.models.audit import AuditEvent
 from pool.models.imports import ImportJob
 from pool.models.mediators import (
@@ -29,6 +30,9 @@ from pool.models.requests import (
 from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
 
 __all__ = [
+    "AllowanceRule",
+    "Payout",
+    "PayoutItem",
     "Assignment",
     "CaseExclusion",
     "InterpretingRequest",

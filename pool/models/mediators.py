@@ -133,6 +133,8 @@ class Mediator(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the personal data of a mediator who left were erased (pool/services/privacy.py).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pool: Mapped[Pool] = relationship()
     user: Mapped[User | None] = relationship()

@@ -81,6 +81,12 @@ class Pool(Base):
     )
     unconfirmed_alert_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     unassigned_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    # Allowances (helper G): the yearly tax-free limit for volunteer work, counted by payment date.
+    tax_free_limit_cents: Mapped[int] = mapped_column(default=84000, server_default="84000")
+    # Finished requests are anonymised this many months after they ended (pool/services/privacy.py).
+    retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
+    # The public language overview without names (/sprachen/<id>, issue 6), switched on per pool.
+    public_overview: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offices: Mapped[list[Office]] = relationship(

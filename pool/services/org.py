@@ -73,6 +73,8 @@ REMINDER_HOURS_RANGE = (1, 336)
 MAX_REMINDERS = 4
 UNCONFIRMED_ALERT_RANGE = (1, 168)
 UNASSIGNED_ALERT_RANGE = (1, 336)
+# Finished requests are anonymised after this many months (pool/services/privacy.py).
+RETENTION_MONTHS_RANGE = (6, 120)
 
 
 def _whole_number(value) -> bool:
@@ -98,7 +100,7 @@ def _check_reminder_hours(hours) -> list[int]:
     return sorted(hours, reverse=True)
 
 
-def _check_hours(value, limits: tuple[int, int], message: str, field: str) -> int:
+def _check_whole_number(value, limits: tuple[int, int], message: str, field: str) -> int:
     low, high = limits
     if not _whole_number(value) or not low <= value <= high:
         raise OrgError(message, field)
@@ -121,12 +123,14 @@ def _check_alert_order(reminder_hours: list[int], unconfirmed_alert_hours: int) 
 
 def _check_settings(
     *,
-    min_german_level: str | None,
-    requires_formal_obligation: bool | None,
-    rejected_retention_days: int | None,
+    min_german_level: str | None = None,
+    requires_formal_obligation: bool | None = None,
+    rejected_retention_days: int | None = None,
+    retention_months: int | None = None,
     reminder_hours: list[int] | None = None,
     unconfirmed_alert_hours: int | None = None,
     unassigned_alert_hours: int | None = None,
+    public_overview: bool | None = None,
 ) -> dict:
     """The registry settings that were given (``None``: leave as it is / use the default)."""
     values: dict = {}
@@ -149,18 +153,27 @@ def _check_settings(
     if reminder_hours is not None:
         values["reminder_hours"] = _check_reminder_hours(reminder_hours)
     if unconfirmed_alert_hours is not None:
-        values["unconfirmed_alert_hours"] = _check_hours(
+        values["unconfirmed_alert_hours"] = _check_whole_number(
             unconfirmed_alert_hours,
             UNCONFIRMED_ALERT_RANGE,
             _("Bitte geben Sie eine Zahl von 1 bis 168 ein."),
             "unconfirmed_alert_hours",
         )
     if unassigned_alert_hours is not None:
-        values["unassigned_alert_hours"] = _check_hours(
+        values["unassigned_alert_hours"] = _check_whole_number(
             unassigned_alert_hours,
             UNASSIGNED_ALERT_RANGE,
             _("Bitte geben Sie eine Zahl von 1 bis 336 ein."),
             "unassigned_alert_hours",
+        )
+    if public_overview is not None:
+        values["public_overview"] = bool(public_overview)
+    if retention_months is not None:
+        values["retention_months"] = _check_whole_number(
+            retention_months,
+            RETENTION_MONTHS_RANGE,
+            _("Bitte geben Sie eine Zahl von 6 bis 120 ein."),
+            "retention_months",
         )
     return values
 
@@ -218,24 +231,12 @@ def create_pool(
     contact_phone: str | None,
     partner_ids: Iterable[int],
     now: datetime,
-    min_german_level: str | None = None,
-    requires_formal_obligation: bool | None = None,
-    rejected_retention_days: int | None = None,
-    reminder_hours: list[int] | None = None,
-    unconfirmed_alert_hours: int | None = None,
-    unassigned_alert_hours: int | None = None,
+    settings: dict | None = None,
 ) -> Pool:
     """Create a pool; settings left out (``None``) get their defaults."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=None)
-    settings = _check_settings(
-        min_german_level=min_german_level,
-        requires_formal_obligation=requires_formal_obligation,
-        rejected_retention_days=rejected_retention_days,
-        reminder_hours=reminder_hours,
-        unconfirmed_alert_hours=unconfirmed_alert_hours,
-        unassigned_alert_hours=unassigned_alert_hours,
-    )
+    settings = _check_settings(**(settings or {}))
     _check_alert_order(
         settings.get("reminder_hours", [48, 2]), settings.get("unconfirmed_alert_hours", 24)
     )
@@ -278,26 +279,14 @@ def update_pool(
     contact_email: str | None,
     contact_phone: str | None,
     partner_ids: Iterable[int],
-    min_german_level: str | None = None,
-    requires_formal_obligation: bool | None = None,
-    rejected_retention_days: int | None = None,
-    reminder_hours: list[int] | None = None,
-    unconfirmed_alert_hours: int | None = None,
-    unassigned_alert_hours: int | None = None,
+    settings: dict | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Change the pool; returns the names of the changed fields (empty: nothing changed).
     Settings left out (``None``) stay as they are."""
     name = name.strip()
     _check_pool_values(session, name=name, kind=kind, federal_state=federal_state, pool_id=pool.id)
-    settings = _check_settings(
-        min_german_level=min_german_level,
-        requires_formal_obligation=requires_formal_obligation,
-        rejected_retention_days=rejected_retention_days,
-        reminder_hours=reminder_hours,
-        unconfirmed_alert_hours=unconfirmed_alert_hours,
-        unassigned_alert_hours=unassigned_alert_hours,
-    )
+    settings = _check_settings(**(settings or {}))
     _check_alert_order(
         settings.get("reminder_hours", pool.reminder_hours),
         settings.get("unconfirmed_alert_hours", pool.unconfirmed_alert_hours),

@@ -1,0 +1,7 @@
+"""Allowances for volunteer mediators: rules, monthly statements, payouts (issue 6)."""
+
+from flask import Blueprint
+
+bp = Blueprint("allowances", __name__)
+
+from pool.allowances import routes  # noqa: E402,F401  (routes)
