@@ -94,4 +94,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     from pool.allowances import bp as allowances_bp  # issue 6: allowances (helper G)
 
     app.register_blueprint(allowances_bp, url_prefix="/allowances")
+    from pool.hotline import bp as hotline_bp  # issue 7: the hotline (helper I)
+
+    app.register_blueprint(hotline_bp)
     return app

@@ -216,7 +216,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
     from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
-    from pool.services import booking
+    from pool.services import booking, hotline
     from pool.services.accounts import purge_login_failures
     from pool.services.imports import purge_import_jobs
     from pool.services.reminders import run_reminders
@@ -233,6 +233,8 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
         reoffered = booking.offer_next_after_expiry(session, now)
         session.commit()
         reminders = run_reminders(session, now)
+        session.commit()
+        hotline.switch_off_expired(session, now)  # issue 7: "reachable until" has passed
         session.commit()
         duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer or mailer_from_config(), now)

@@ -11,6 +11,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -247,6 +248,16 @@ class PoolForm(BaseForm):
             "werden nie gezeigt, kleine Zahlen nur als „weniger als 3“."
         ),
     )
+    # The hotline (issue 7, pool/services/hotline.py).
+    hotline_phone = _phone(_l("Telefon für „Jetzt telefonisch dolmetschen“"))
+    phone_alternatives = TextAreaField(
+        _l("Wenn niemand telefonisch erreichbar ist"),
+        validators=[Optional(), Length(max=2000, message=_l("Höchstens 2000 Zeichen."))],
+        description=_l(
+            "Was Sachbearbeiter:innen dann tun können, zum Beispiel einen "
+            "Telefondolmetschdienst mit Nummer."
+        ),
+    )
     submit = SubmitField(_l("Speichern"))
 
     def settings_values(self) -> dict:
@@ -263,6 +274,8 @@ class PoolForm(BaseForm):
             "unconfirmed_alert_hours": self.unconfirmed_alert_hours.data,
             "unassigned_alert_hours": self.unassigned_alert_hours.data,
             "public_overview": bool(self.public_overview.data),
+            "hotline_phone": self.hotline_phone.data or "",
+            "phone_alternatives": self.phone_alternatives.data or "",
         }
 
 

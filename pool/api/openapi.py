@@ -1942,6 +1942,7 @@ _SUMMARY["properties"].update(
         "mediator_no_shows": _COUNT,
         "feedback_average": {"type": ["number", "null"], "description": "Offices' rating, 1-5."},
         "feedback_count": _COUNT,
+        "debrief_requests": {**_COUNT, "description": "Debrief requests made (only the number)."},
     }
 )
 _SUMMARY["required"] = list(_SUMMARY["properties"])
@@ -2027,6 +2028,111 @@ PATHS["/reports/indicators"] = {
     }
 }
 
+# Issue 7, the hotline (helper I).
+SCHEMAS["HotlineList"] = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["mediator_id", "name", "kind", "phone"],
+                "properties": {
+                    "mediator_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["volunteer", "staff"]},
+                    "phone": {
+                        "type": ["string", "null"],
+                        "description": "Staff: their office's number; volunteers: their own "
+                        "only with their consent, else the pool's hotline number.",
+                    },
+                },
+            },
+        }
+    },
+}
+SCHEMAS["ReachableInput"] = {
+    "type": "object",
+    "required": ["until"],
+    "additionalProperties": False,
+    "properties": {
+        "until": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "Reachable from now until this moment (with an offset, within 24 "
+            "hours); null switches off.",
+        }
+    },
+}
+SCHEMAS["Reachable"] = {
+    "type": "object",
+    "required": ["mediator_id", "reachable_from", "reachable_until"],
+    "properties": {
+        "mediator_id": {"type": "integer"},
+        "reachable_from": {"type": ["string", "null"], "format": "date-time"},
+        "reachable_until": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+SCHEMAS["HotlineCallInput"] = {
+    "type": "object",
+    "required": ["mediator_id", "language"],
+    "additionalProperties": False,
+    "properties": {
+        "mediator_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "language": {"type": "string"},
+        "office_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "The caller's office (default: their first).",
+        },
+    },
+}
+PATHS["/hotline"] = {
+    "get": {
+        "operationId": "listHotline",
+        "summary": "Who is reachable by phone now for a language",
+        "description": "Caseworkers (their office's pool and the pools sharing with it) and "
+        "coordinators (their pools). Staff first, then volunteers, each by fewest assignments "
+        "in the last 90 days.",
+        "tags": ["hotline"],
+        "security": _SIGNED_IN,
+        "parameters": [
+            {"name": "language", "in": "query", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {
+            "200": _ok("The people reachable now, in order.", "HotlineList"),
+            "400": _error("BadRequest"),
+            "401": _error("Unauthorized"),
+            "403": _error("Forbidden"),
+        },
+    }
+}
+PATHS["/mediators/{mediator_id}/reachable"] = {
+    "put": _action(
+        "setReachable",
+        'Switch "reachable by phone" on or off',
+        "The mediator themselves only; `until` in the past or over 24 hours ahead: 400.",
+        "hotline",
+        ok=("200", "The switch as stored.", "Reachable"),
+        body="ReachableInput",
+        conflict=False,
+    )
+}
+PATHS["/hotline/calls"] = {
+    "post": _action(
+        "recordHotlineCall",
+        "Record a phone call as an immediate assignment",
+        "Caseworkers only: a 15-minute phone assignment starting now for the mediator, who must "
+        "be reachable now (else 409). The real duration is reported with "
+        "`POST /assignments/{id}/complete`.",
+        "hotline",
+        ok=("201", "The recorded assignment.", "Assignment"),
+        body="HotlineCallInput",
+    )
+}
+
 for _path, _item in PATHS.items():
     for _operation in _item.values():
         _operation["responses"]["default"] = _error("OtherError")
@@ -2059,6 +2165,7 @@ DOCUMENT: dict[str, Any] = {
         {"name": "offers"},
         {"name": "assignments"},
         {"name": "reports"},
+        {"name": "hotline"},
     ],
     "paths": PATHS,
     "components": {

@@ -67,6 +67,7 @@ def list_offices():
 
 # Register the routes of the mediator registry and of requests, offers and assignments.
 from pool.api import (  # noqa: E402,F401
+    hotline,  # noqa: E402,F401  (issue 7: the hotline, helper I)
     mediators,
     reports,  # noqa: E402,F401  (issue 6: indicators, helper E)
     requests,

@@ -22,6 +22,7 @@ from pool.models.outbox import OutboxMessage
 from pool.models.requests import (
     Assignment,
     CaseExclusion,
+    DebriefRequest,
     InterpretingRequest,
     Offer,
     PoolClosure,
@@ -30,6 +31,7 @@ from pool.models.requests import (
 from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
 
 __all__ = [
+    "DebriefRequest",
     "AllowanceRule",
     "Payout",
     "PayoutItem",

@@ -121,6 +121,13 @@ class Mediator(Base):
 
     # Availability owned by the mediator.
     paused_until: Mapped[date | None] = mapped_column(Date)
+    # The hotline (pool/services/hotline.py): "reachable by phone now" since ``reachable_from``
+    # until ``reachable_until`` (None: until switched off); both None: switched off. Whether the
+    # mediator is reachable at a moment also depends on availability, bookings and the release.
+    reachable_from: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reachable_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A volunteer's consent that caseworkers see their phone number for the hotline (revocable).
+    hotline_phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the mediator last looked at their availability (nudged after 90 days).
     availability_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -81,6 +90,10 @@ class Pool(Base):
     )
     unconfirmed_alert_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     unassigned_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    # The hotline: the coordination's number for volunteers who did not consent to show theirs,
+    # and what a caseworker can do when nobody is reachable (e.g. a telephone interpreting service).
+    hotline_phone: Mapped[str | None] = mapped_column(String(40))
+    phone_alternatives: Mapped[str | None] = mapped_column(Text)
     # Allowances (helper G): the yearly tax-free limit for volunteer work, counted by payment date.
     tax_free_limit_cents: Mapped[int] = mapped_column(default=84000, server_default="84000")
     # Finished requests are anonymised this many months after they ended (pool/services/privacy.py).

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
@@ -123,6 +124,8 @@ class InterpretingRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recorded from the hotline ("Jetzt telefonisch dolmetschen"): no lead time, phone, now.
+    via_hotline: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # When the coordinators were told it is still unassigned close to its start.
     unassigned_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -240,3 +243,27 @@ class CaseExclusion(Base):
     case_ref: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(String(30))  # conflict_of_interest, client_refused
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DebriefRequest(Base):
+    """A mediator asks to talk about a hard assignment. The note is for the pool's coordinators
+    only and is removed by the retention job; the count stays for the figures."""
+
+    __tablename__ = "debrief_requests"
+    __table_args__ = (Index("ix_debrief_requests_pool_done", "pool_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="CASCADE"))
+    # The booking pool (the request's): its coordinators look after it.
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"))
+    note: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    assignment: Mapped[Assignment] = relationship()
+    mediator: Mapped[Mediator] = relationship()

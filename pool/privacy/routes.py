@@ -265,6 +265,7 @@ SECTION_LABELS = {
     "status_history": _l("Status-Historie"),
     "offers": _l("Angebote"),
     "assignments": _l("Einsätze"),
+    "debrief_requests": _l("Gesprächswünsche"),
     "messages": _l("Nachrichten an Sie"),
     "audit_events": _l("Protokoll-Einträge zu Ihnen"),
 }
@@ -320,6 +321,10 @@ FIELD_LABELS = {
     "start_date": _l("Von"),
     "end_date": _l("Bis"),
     "note": _l("Notiz"),
+    "assignment_id": _l("Einsatz Nr."),
+    "urgent": _l("Bitte bald melden"),
+    "done": _l("Erledigt"),
+    "done_at": _l("Erledigt am"),
     "from_status": _l("Vorher"),
     "to_status": _l("Nachher"),
     "reason": _l("Grund"),

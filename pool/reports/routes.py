@@ -172,6 +172,7 @@ HEADLINE = (
         lambda s: s.feedback_average,
         "average",
     ),
+    (_l("Gesprächswünsche nach Einsätzen"), lambda s: s.debrief_requests, "count"),
 )
 
 

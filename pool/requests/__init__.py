@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("requests", __name__)
 
-from pool.requests import attendance, coordination, mediator, office  # noqa: E402,F401  (routes)
+from pool.requests import attendance, coordination, debriefs, mediator, office  # noqa: E402,F401  (routes)

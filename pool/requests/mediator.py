@@ -30,6 +30,7 @@ from pool.labels import ASSIGNMENT_STATUS_LABELS
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, User
 from pool.permissions import load_assignment, load_offer, own_mediator, roles_required
 from pool.requests import bp
+from pool.requests.debriefs import DebriefForm
 from pool.requests.mediator_forms import (
     MEDIATOR_OUTCOME_LABELS,
     OFFER_STATUS_LABELS,
@@ -38,7 +39,7 @@ from pool.requests.mediator_forms import (
     DeclineForm,
     OutcomeForm,
 )
-from pool.services import ServiceError, booking
+from pool.services import ServiceError, booking, debriefs
 from pool.services.booking import BookingConflict
 
 # The history shows this many past assignments, newest first.
@@ -295,7 +296,8 @@ def offer_decline(offer_id: int):
 
 def _assignment_page(assignment: Assignment, cancel: CancelForm | None = None,
                      outcome: OutcomeForm | None = None, status: int = 200,
-                     conflict: str | None = None):  # fmt: skip
+                     conflict: str | None = None,
+                     debrief: DebriefForm | None = None):  # fmt: skip
     s = db_session()
     now = utcnow()
     mediator = own_mediator(s, current_user)
@@ -320,6 +322,9 @@ def _assignment_page(assignment: Assignment, cancel: CancelForm | None = None,
             cancel=cancel or CancelForm(formdata=None),
             outcome=outcome or OutcomeForm(formdata=None),
             conflict=conflict,
+            debrief=debrief or DebriefForm(formdata=None),
+            can_debrief=is_own and debriefs.refusal(assignment, now) is None,
+            debrief_open=is_own and debriefs.open_request(s, assignment) is not None,
             labels=labels(),
         ),
         status,

@@ -350,7 +350,7 @@ def _book(
                 raise BookingConflict(_("Diese Anfrage ist schon vergeben oder nicht mehr offen."))
             # Read time and place as they are now that the row is ours.
             session.refresh(request)
-            if request.starts_at <= now:
+            if request.starts_at <= now and not request.via_hotline:  # a call starts now
                 raise ServiceError(_("Der Termin hat schon begonnen."))
             # 3. Overlaps, read after the lock: every other booking of this mediator has either
             #    committed (and is visible) or waits for us.

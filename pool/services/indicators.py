@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from pool.deployability import add_years
 from pool.i18n import BERLIN
-from pool.models import Mediator
+from pool.models import DebriefRequest, Mediator
 from pool.models.mediators import MediatorLanguage
 from pool.models.requests import Assignment, InterpretingRequest
 
@@ -78,6 +78,8 @@ class Summary:
     mediator_no_shows: int = 0
     feedback_average: float | None = None
     feedback_count: int = 0
+    # Debrief requests made in the period (by their date), only the number (issue 7).
+    debrief_requests: int = 0
 
 
 @dataclass
@@ -363,7 +365,19 @@ def _summary(session: Session, scope: _Scope) -> Summary:
         mediator_no_shows=int(mediator_figures[3]),
         feedback_average=round(float(average), 2) if average is not None else None,
         feedback_count=int(mediator_figures[5]),
+        debrief_requests=_debrief_requests(session, scope),
     )
+
+
+def _debrief_requests(session: Session, scope: _Scope) -> int:
+    """Debrief requests made from ``start`` to ``end`` (local days) in the scope's pools."""
+    conditions = [
+        DebriefRequest.created_at >= local_midnight(scope.start),
+        DebriefRequest.created_at < local_midnight(scope.end + timedelta(days=1)),
+    ]
+    if scope.pool_ids is not None:
+        conditions.append(DebriefRequest.pool_id.in_(scope.pool_ids or [-1]))
+    return int(session.scalar(select(func.count(DebriefRequest.id)).where(*conditions)) or 0)
 
 
 def _as_utc(value: datetime | str) -> datetime:

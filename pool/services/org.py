@@ -131,6 +131,8 @@ def _check_settings(
     unconfirmed_alert_hours: int | None = None,
     unassigned_alert_hours: int | None = None,
     public_overview: bool | None = None,
+    hotline_phone: str | None = None,
+    phone_alternatives: str | None = None,
 ) -> dict:
     """The registry settings that were given (``None``: leave as it is / use the default)."""
     values: dict = {}
@@ -168,6 +170,14 @@ def _check_settings(
         )
     if public_overview is not None:
         values["public_overview"] = bool(public_overview)
+    # The hotline (issue 7): "" clears the text.
+    texts = (("hotline_phone", hotline_phone, 40), ("phone_alternatives", phone_alternatives, 2000))
+    for name, text, limit in texts:
+        if text is not None:
+            text = str(text).strip()
+            if len(text) > limit or "\x00" in text:
+                raise OrgError(_("Höchstens %(n)s Zeichen.", n=limit), name)
+            values[name] = text or None
     if retention_months is not None:
         values["retention_months"] = _check_whole_number(
             retention_months,

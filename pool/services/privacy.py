@@ -16,6 +16,8 @@ processing page (``retention_rules``):
   message bodies after ``OUTBOX_BODY_RETENTION_DAYS``, pseudonymises audit events after
   ``AUDIT_RETENTION_MONTHS`` (the client address and the details go; who — as an account id —,
   what, which object and when stay) and deletes payouts after ``PAYOUT_RETENTION_YEARS``.
+* Notes of debrief requests go 90 days after the request was done, at the latest after a year;
+  on erasure at once (pool/services/debriefs.py).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from pool.models import (
     UserRole,
 )
 from pool.models.allowances import Payout, PayoutItem
-from pool.services import ServiceError
+from pool.services import ServiceError, debriefs
 
 ERASED_SUBJECT = "[gelöscht]"
 FINISHED_REQUEST_STATUSES = ("completed", "cancelled", "unfilled")
@@ -192,6 +194,7 @@ def export_mediator(session: Session, mediator: Mediator) -> dict[str, Any]:
         "assignments": [
             {**_row(a, ASSIGNMENT_FIELDS), "request": request_of(a)} for a in assignments
         ],
+        "debrief_requests": debriefs.export_rows(session, mediator),
         "messages": [
             _row(m, ("kind", "subject", "recipient", "status", "created_at", "sent_at"))
             for m in messages
@@ -261,6 +264,7 @@ def erase_mediator(session: Session, *, actor: User, mediator: Mediator, now: da
         .values(reason=None)
     )
     session.execute(update(Offer).where(Offer.mediator_id == mid).values(decline_reason=None))
+    debriefs.clear_mediator_notes(session, mid)
     session.execute(
         update(Assignment)
         .where(Assignment.mediator_id == mid)
@@ -443,6 +447,7 @@ def apply_retention(session: Session, now: datetime) -> int:
         "audit_events": pseudonymise_audit(session, now),
         "police_certificates": delete_police_certificate_records(session, now),
         "payouts": delete_old_payouts(session, now),
+        "debrief_notes": debriefs.clear_notes(session, now),
     }
     total = sum(counts.values())
     if total:

@@ -1,0 +1,6 @@
+"""The hotline pages (issue 7): a mediator's "telefonisch erreichbar" switch and the caseworkers'
+"Jetzt telefonisch dolmetschen"."""
+
+from pool.hotline.routes import bp
+
+__all__ = ["bp"]
