@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: install translations extract-messages migrate run test test-postgres lint format clean
+.PHONY: install translations extract-messages migrate run test test-postgres lint format clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Dolmetscherpool needs Python 3.11 or newer." if sys.version_info < (3, 11) else 0)'
@@ -39,6 +39,13 @@ test: translations
 
 test-postgres: translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (not part of `make test` or CI): they seed their data sets on PostgreSQL once and
+# print one line `RATIO <name> <value>` per measure. BENCH_DATABASE_URL names the server.
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+bench: translations
+	$(BIN)/python benchmarks/matching.py --database-url $(BENCH_DATABASE_URL)
+	$(BIN)/python benchmarks/scheduler.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

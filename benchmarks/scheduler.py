@@ -21,7 +21,7 @@ due rows inserted again, the daily duties marked as done for the day) and times 
 a mailer that accepts and discards: what is measured is the tick's queries, not SMTP. The daily
 duties ran in the warm-up tick, so the timed ticks are the frequent ones. Rounds of
 the two installations alternate; the script prints the medians, what the tick did, the number of
-SQL statements, and ``RATIO tick:1m/10k = x.xx`` (goal <= 2: a tick costs what is due, not the
+SQL statements, and ``RATIO scheduler:tick-1m-vs-10k x.xx`` (goal <= 2: a tick costs what is due, not the
 size of the history). The once-a-day duties are timed once per installation, for information.
 """
 
@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         ratio = statistics.median(times[large]) / statistics.median(times[small])
         print()
-        print(f"RATIO tick:{label(args.large)}/{label(args.small)} = {ratio:.2f}")
+        print(f"RATIO scheduler:tick-{label(args.large)}-vs-{label(args.small)} {ratio:.2f}")
         print(f"Goal ratio <= 2: {'met' if ratio <= 2 else 'MISSED'}")
     finally:
         small.dispose()

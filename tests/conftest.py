@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command as alembic_command
+from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -24,6 +25,21 @@ from pool.db import Base, utcnow
 from pool.demo import DEMO_PASSWORD, load_demo_data
 from pool.models import Domain
 from pool.models.mediators import BASE_DOMAIN_NAMES
+
+# Property-based tests (hypothesis): a small profile for CI, a somewhat larger one by default.
+settings.register_profile(
+    "ci",
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 CHROMIUM = "/usr/bin/chromium"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -57,6 +57,7 @@ from pool.permissions import (
     load_request,
     own_mediator,
     request_access,
+    roles_required,
 )
 from pool.services import ServiceError, booking
 from pool.services import requests as intake
@@ -267,7 +268,7 @@ def _office_for_request(v: Validator, session: Session, raw: Any) -> Office | No
 
 
 @bp.post("/requests")
-@login_required
+@roles_required("caseworker", "coordinator", "admin")
 def create_request():
     session = db_session()
     data = json_object()
