@@ -46,6 +46,7 @@ BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: translations
 	$(BIN)/python benchmarks/matching.py --database-url $(BENCH_DATABASE_URL)
 	$(BIN)/python benchmarks/scheduler.py
+	$(BIN)/python benchmarks/pages.py --database-url $(BENCH_DATABASE_URL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -162,14 +162,38 @@ def create_token(email: str, name: str) -> None:
 
 
 @click.command("seed-demo")
+@click.option(
+    "--mediators",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Also bulk mediators, up to this many in all (for benchmarks).",
+)
+@click.option(
+    "--requests",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Also bulk requests, up to this many in all (needs bulk mediators).",
+)
 @with_appcontext
-def seed_demo() -> None:
-    """Load the demo data (once: a second run changes nothing)."""
-    from pool.demo import DEMO_PASSWORD, load_demo_data
+def seed_demo(mediators: int | None, requests: int | None) -> None:
+    """Load the demo data (once: a second run changes nothing).
 
-    created = load_demo_data(db_session(), now=utcnow())
-    db_session().commit()
-    click.echo("Demo data loaded." if created else "Demo data already present.")
+    With --mediators/--requests, bulk inserts top the data up to that many bulk mediators and
+    requests: a second run with the same numbers adds nothing."""
+    from pool.demo import DEMO_PASSWORD, load_bulk_data, load_demo_data
+
+    if mediators is not None or requests is not None:
+        if requests and not mediators:
+            raise click.UsageError("--requests needs --mediators.")
+        added = load_bulk_data(db_session(), now=utcnow(), mediators=mediators or 0,
+                               requests=requests or 0)  # fmt: skip
+        db_session().commit()
+        click.echo("Bulk data added: {:,} mediators, {:,} requests.".format(*added)
+                   if any(added) else "Bulk data already present.")  # fmt: skip
+    else:
+        created = load_demo_data(db_session(), now=utcnow())
+        db_session().commit()
+        click.echo("Demo data loaded." if created else "Demo data already present.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     from pool.demo import DEMO_USERS
 

@@ -16,24 +16,30 @@ is passed: most tests build the registry data they need themselves.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from pool.i18n import BERLIN
 from pool.models import (
     Assignment,
+    AvailabilityWindow,
     Guideline,
+    GuidelineAcknowledgement,
     InterpretingRequest,
     Mediator,
+    MediatorDomain,
+    MediatorLanguage,
     MediatorStatusChange,
     Office,
     OutboxMessage,
     Pool,
     Training,
+    TrainingRecord,
     User,
 )
 from pool.services import booking
@@ -850,9 +856,169 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
     session.flush()
 
 
+# --- large data sets (benchmarks) -----------------------------------------------------------------
+
+BULK_EMAIL = "bulk-{}@demo.example"  # bulk mediators: counted by this pattern
+BULK_CASE_REF = "BULK-"  # bulk requests: counted by this case reference prefix
+BULK_CHUNK = 5000
+BULK_LANGUAGES = ("ar", "tr", "ru", "uk", "fa", "prs", "kmr", "ti", "so", "pl", "ro", "bg", "fr")
+BULK_DOMAINS = ("social_services", "education", "authorities")
+BULK_SETTINGS = ("counselling", "office_appointment", "parents_meeting")
+BULK_TOWNS = ("Neustadt", "Altdorf", "Bergheim")
+
+
+def load_bulk_data(
+    session: Session, *, now: datetime, mediators: int, requests: int, open_every: int = 1000
+) -> tuple[int, int]:
+    """Top the demo data up to ``mediators`` bulk mediators and ``requests`` bulk requests (for
+    benchmarks), written with bulk inserts in chunks, not through the services: a second run with
+    the same numbers adds nothing. Returns how many mediators and requests were added.
+
+    Mediators: active and deployable (checks, basic training, guidelines, weekday windows), one or
+    two languages, four in five in the district pool. Requests: one in ``open_every`` (at least
+    one) open and ahead, the others past and completed, each with the completed assignment of a bulk
+    mediator of the same pool who speaks the language. Needs the ordinary demo data.
+    """
+    load_demo_data(session, now=now, registry=True)
+    conn = session.connection()
+    rng = random.Random(mediators * 7919 + requests)
+    bulk_mediators = Mediator.email.like(BULK_EMAIL.format("%"))
+    have = session.scalar(select(func.count(Mediator.id)).where(bulk_mediators)) or 0
+    added_mediators = max(mediators - have, 0)
+    if added_mediators:
+        _bulk_mediators(session, conn, rng, now, first=have + 1, count=added_mediators)
+    have = session.scalar(
+        select(func.count(InterpretingRequest.id)).where(
+            InterpretingRequest.case_ref.like(BULK_CASE_REF + "%")
+        )
+    ) or 0  # fmt: skip
+    added_requests = max(requests - have, 0)
+    if added_requests:
+        _bulk_requests(session, conn, rng, now, first=have + 1, count=added_requests,
+                       open_every=open_every)  # fmt: skip
+    session.flush()
+    return added_mediators, added_requests
+
+
+def _insert(conn, model, rows: list[dict], *, ids: bool = False) -> list[int]:
+    """Insert ``rows`` in chunks; with ``ids`` the new primary keys, in the order of ``rows``."""
+    table = model.__table__
+    statement = insert(table)
+    if ids:
+        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
+    new_ids: list[int] = []
+    for start in range(0, len(rows), BULK_CHUNK):
+        result = conn.execute(statement, rows[start : start + BULK_CHUNK])
+        if ids:
+            new_ids.extend(result.scalars())
+    return new_ids
+
+
+def _bulk_pools(session: Session) -> list[Pool]:
+    district = session.scalars(select(Pool).where(Pool.name == DISTRICT_POOL)).one()
+    town = session.scalars(select(Pool).where(Pool.name == TOWN_POOL)).one()
+    return [district, district, district, district, town]  # four in five: the district
+
+
+def _bulk_mediators(session, conn, rng, now: datetime, *, first: int, count: int) -> None:
+    today = today_in_berlin(now)
+    pools = _bulk_pools(session)
+    basic = session.scalars(select(Training).where(Training.code == "basic")).one()
+    guidelines = session.scalars(select(Guideline.id).where(Guideline.current,
+                                                            Guideline.mandatory)).all()  # fmt: skip
+    joined = today - timedelta(days=300)
+    for start in range(first, first + count, BULK_CHUNK):
+        numbers = range(start, min(start + BULK_CHUNK, first + count))
+        people = [{
+            "pool_id": rng.choice(pools).id, "kind": "volunteer", "status": "active",
+            "name": f"Sprachmittler:in {n}", "email": BULK_EMAIL.format(n),
+            "gender": ("female", "male")[n % 2], "german_level": "C1", "adult_confirmed": True,
+            "municipalities": rng.sample(BULK_TOWNS, rng.randint(1, 2)),
+            "mode_in_person": True, "mode_phone": rng.random() < 0.7, "mode_video": False,
+            "data_consent_at": now - timedelta(days=310), "interview_on": joined,
+            "confidentiality_signed_on": joined, "obligation_on": joined,
+            "police_certificate_seen_on": joined, "police_certificate_no_entry": True,
+            "deployable": True, "deployability_codes": [], "deployability_checked_on": today,
+            "booking_version": 0, "created_at": now, "updated_at": now, "status_changed_at": now,
+        } for n in numbers]  # fmt: skip
+        mediator_ids = _insert(conn, Mediator, people, ids=True)
+        languages, domains, windows, trainings, acks = [], [], [], [], []
+        for mediator_id in mediator_ids:
+            for code in {rng.choice(BULK_LANGUAGES) for _n in range(rng.randint(1, 2))}:
+                languages.append({"mediator_id": mediator_id, "language_code": code,
+                                  "level": rng.choice(("native", "C2", "C1")), "dialects": []})  # fmt: skip
+            domains += [{"mediator_id": mediator_id, "domain_code": c} for c in BULK_DOMAINS]
+            for weekday in sorted(rng.sample(WEEKDAYS, rng.randint(2, 5))):
+                windows.append({"mediator_id": mediator_id, "weekday": weekday,
+                                "start": time(8), "end": time(17)})  # fmt: skip
+            trainings.append({"mediator_id": mediator_id, "training_id": basic.id,
+                              "completed_on": joined, "recorded_at": now,
+                              "expires_on": joined + timedelta(days=730)})  # fmt: skip
+            acks += [{"mediator_id": mediator_id, "guideline_id": g, "acknowledged_at": now}
+                     for g in guidelines]  # fmt: skip
+        _insert(conn, MediatorLanguage, languages)
+        _insert(conn, MediatorDomain, domains)
+        _insert(conn, AvailabilityWindow, windows)
+        _insert(conn, TrainingRecord, trainings)
+        _insert(conn, GuidelineAcknowledgement, acks)
+
+
+def _bulk_requests(
+    session, conn, rng, now: datetime, *, first: int, count: int, open_every: int
+) -> None:
+    """Past completed requests with their assignments, and a few open ones ahead."""
+    speakers: dict[tuple[int, str], list[int]] = {}
+    rows = session.execute(
+        select(Mediator.pool_id, MediatorLanguage.language_code, Mediator.id)
+        .join(MediatorLanguage, MediatorLanguage.mediator_id == Mediator.id)
+        .where(Mediator.email.like(BULK_EMAIL.format("%")))
+    )
+    for pool_id, code, mediator_id in rows:
+        speakers.setdefault((pool_id, code), []).append(mediator_id)
+    if not speakers:
+        raise ValueError("bulk requests need bulk mediators")
+    keys = sorted(speakers)
+    offices = {p.id: [o.id for o in p.offices] for p in _bulk_pools(session)}
+    for start in range(first, first + count, BULK_CHUNK):
+        numbers = range(start, min(start + BULK_CHUNK, first + count))
+        requests, mediator_ids = [], []
+        for n in numbers:
+            pool_id, code = rng.choice(keys)
+            ahead = n % open_every == 1 % open_every
+            day = now + timedelta(days=rng.randint(8, 40)) if ahead else (
+                now - timedelta(days=rng.randint(1, 3 * 365)))  # fmt: skip
+            starts = _local(day.astimezone(BERLIN).date(), rng.choice((8, 9, 10, 11, 13, 14)))
+            minutes = rng.choice((30, 45, 60, 90))
+            requests.append({
+                "pool_id": pool_id, "office_id": rng.choice(offices[pool_id]),
+                "language_code": code, "starts_at": starts, "duration_minutes": minutes,
+                "ends_at": starts + timedelta(minutes=minutes), "mode": "in_person",
+                "municipality": rng.choice(BULK_TOWNS), "domain_code": rng.choice(BULK_DOMAINS),
+                "setting": rng.choice(BULK_SETTINGS), "status": "open" if ahead else "completed",
+                "case_ref": f"{BULK_CASE_REF}{n % 5000}", "created_at": starts - timedelta(days=14),
+                "updated_at": min(starts + timedelta(days=1), now),
+                "assigned_at": None if ahead else starts - timedelta(days=10),
+            })  # fmt: skip
+            mediator_ids.append(None if ahead else rng.choice(speakers[(pool_id, code)]))
+        request_ids = _insert(conn, InterpretingRequest, requests, ids=True)
+        assignments = [{
+            "request_id": request_id, "mediator_id": mediator_id, "status": "completed",
+            "starts_at": request["starts_at"], "ends_at": request["ends_at"], "in_person": True,
+            "created_at": request["assigned_at"], "conflict_of_interest": False,
+            "short_notice": False, "office_outcome": "took_place",
+            "office_duration_minutes": request["duration_minutes"],
+            "mediator_outcome": "took_place",
+            "mediator_duration_minutes": request["duration_minutes"],
+            "travel_km": rng.choice((0, 4, 8, 15)), "completed_at": request["ends_at"],
+        } for request_id, mediator_id, request in zip(request_ids, mediator_ids, requests, strict=True)
+          if mediator_id is not None]  # fmt: skip
+        _insert(conn, Assignment, assignments)
+
+
 __all__ = [
     "DEMO_PASSWORD",
     "DEMO_USERS",
+    "load_bulk_data",
     "load_demo_data",
     "load_demo_registry",
     "load_demo_requests",
