@@ -461,14 +461,15 @@ def review_unfillable(request_id: int):
     session = db_session()
     item = load_request(session, _actor(), request_id, need="manage")
     now = utcnow()
-    result = _match(session, item, now)
-    forms = _Forms().with_candidates(result)
+    # The candidates are only needed to show the page again (the reason needs no list).
+    forms = _Forms().with_candidates(None)
     form = forms.unfillable
-    stale = _not_open(item, form, forms, result)
+    stale = _not_open(item, form, forms, None)
     if stale is not None:
         return stale
     if not form.validate():
-        return _render_review(item, forms, result, 400)
+        result = _match(session, item, now)
+        return _render_review(item, forms.with_candidates(result), result, 400)
     status_code = _apply(
         form,
         lambda: booking.mark_unfillable(
