@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pool.i18n import BERLIN, format_day
+from pool.i18n import gettext as _
 from pool.models import Guideline, Mediator, Training
 from pool.models.mediators import POLICE_CERTIFICATE_DOMAINS, POLICE_CERTIFICATE_VALID_YEARS
 

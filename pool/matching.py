@@ -20,10 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from pool import deployability
+from pool.i18n import gettext as _
+from pool.i18n import ngettext
 from pool.languages import language_name, related_languages
 
 BERLIN = ZoneInfo("Europe/Berlin")

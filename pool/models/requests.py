@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +25,8 @@ from pool.models.users import User
 REQUEST_STATUSES = ("open", "offered", "assigned", "completed", "cancelled", "unfilled")
 OFFER_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
 ASSIGNMENT_STATUSES = ("confirmed", "completed", "cancelled")
+# The longest request (ck_requests_duration): bounds index ranges on starts_at.
+LONGEST_DURATION = timedelta(minutes=600)
 OUTCOMES = ("took_place", "client_no_show", "mediator_no_show", "cancelled_on_site")
 SETTINGS = (
     "parents_meeting",
@@ -86,6 +88,8 @@ class InterpretingRequest(Base):
         CheckConstraint("duration_minutes BETWEEN 5 AND 600", name="duration"),
         Index("ix_requests_pool_status_starts", "pool_id", "status", "starts_at"),
         Index("ix_requests_office_starts", "office_id", "starts_at"),
+        # Counts an office's past requests from the index alone (the request list's pages).
+        Index("ix_requests_office_ends", "office_id", "ends_at"),
         Index("ix_requests_status_starts", "status", "starts_at"),
     )
 

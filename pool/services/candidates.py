@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from pool import deployability, matching
@@ -45,7 +45,13 @@ from pool.models import (
 )
 from pool.models.mediators import MODES
 from pool.models.org import pool_sharing
-from pool.models.requests import Assignment, CaseExclusion, InterpretingRequest, Offer
+from pool.models.requests import (
+    LONGEST_DURATION,
+    Assignment,
+    CaseExclusion,
+    InterpretingRequest,
+    Offer,
+)
 
 # Applicants and paused mediators are listed among the excluded with their reasons (a coordinator
 # may want to activate them); people who left or were rejected are not speakers of the pool.
@@ -53,8 +59,6 @@ LOADED_STATUSES = ("applied", "active", "paused")
 # Statistics look back this far (reliability, experience, continuity, last asked).
 HISTORY_DAYS = 365
 DECLINE_DAYS = 180
-# Longest possible assignment (requests.duration_minutes <= 600), to bound the index range.
-LONGEST_ASSIGNMENT = timedelta(minutes=600)
 
 
 def _language_filter(session: Session, codes: list[str]):
@@ -167,6 +171,11 @@ def load_rows(
     )
 
     codes = sorted({request.language_code, *related_languages(request.language_code)})
+    speaking = (
+        _language_filter(session, codes),
+        Mediator.pool_id.in_(pool_ids),
+        Mediator.status.in_(LOADED_STATUSES),
+    )
     found = session.execute(
         select(
             *_FACT_COLUMNS,
@@ -175,11 +184,7 @@ def load_rows(
             MediatorLanguage.dialects,
         )
         .join(MediatorLanguage, MediatorLanguage.mediator_id == Mediator.id)
-        .where(
-            _language_filter(session, codes),
-            Mediator.pool_id.in_(pool_ids),
-            Mediator.status.in_(LOADED_STATUSES),
-        )
+        .where(*speaking)
         .order_by(Mediator.id, MediatorLanguage.language_code)
     ).all()
     if not found:
@@ -194,14 +199,20 @@ def load_rows(
             facts = dict(zip(_FACT_NAMES, values[:width], strict=True))
             mediators[mediator_id] = MediatorFacts(**facts, pool=pools[facts["pool_id"]])
         languages.append((mediators[mediator_id], *values[width:]))
-    ids = list(mediators)
+    # The later statements select the same speakers again as a subquery rather than with a list
+    # of hundreds of ids: no parameters to render, send and parse, and one plan for any size.
+    speakers = (
+        select(MediatorLanguage.mediator_id)
+        .join(Mediator, Mediator.id == MediatorLanguage.mediator_id)
+        .where(*speaking)
+    )
     trainings = {t.id: t for t in context.deployability.trainings}
-    _load_collections(session, mediators, ids, trainings)
+    _load_collections(session, mediators, speakers, trainings)
 
-    bookings = _bookings(session, request, ids, context.travel_buffer_minutes)
-    stats = _assignment_stats(session, request, ids, now)
-    offers = _offer_stats(session, request, ids, now)
-    excluded = _case_exclusions(session, request, ids)
+    bookings = _bookings(session, request, speakers, context.travel_buffer_minutes)
+    stats = _assignment_stats(session, request, speakers, now)
+    offers = _offer_stats(session, request, speakers, now)
+    excluded = _case_exclusions(session, request, speakers)
 
     rows = []
     for mediator, code, level, dialects in languages:
@@ -229,7 +240,7 @@ def load_rows(
 
 
 def _load_collections(
-    session: Session, mediators: dict[int, MediatorFacts], ids: list[int], trainings: dict
+    session: Session, mediators: dict[int, MediatorFacts], speakers: Select, trainings: dict
 ) -> None:
     """Four collections of every mediator with one statement each (not one per mediator, and not
     one per 500 as ``selectinload`` would), as plain rows."""
@@ -240,14 +251,14 @@ def _load_collections(
             AvailabilityWindow.start,
             AvailabilityWindow.end,
         )
-        .where(AvailabilityWindow.mediator_id.in_(ids))
+        .where(AvailabilityWindow.mediator_id.in_(speakers))
         .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start)
     )
     for window in windows:
         mediators[window.mediator_id].availability.append(window)
     absences = session.execute(
         select(Absence.mediator_id, Absence.start_date, Absence.end_date)
-        .where(Absence.mediator_id.in_(ids))
+        .where(Absence.mediator_id.in_(speakers))
         .order_by(Absence.start_date)
     )
     for absence in absences:
@@ -257,7 +268,7 @@ def _load_collections(
             GuidelineAcknowledgement.mediator_id,
             GuidelineAcknowledgement.guideline_id,
             GuidelineAcknowledgement.acknowledged_at,
-        ).where(GuidelineAcknowledgement.mediator_id.in_(ids))
+        ).where(GuidelineAcknowledgement.mediator_id.in_(speakers))
     )
     for acknowledgement in acknowledgements:
         mediators[acknowledgement.mediator_id].acknowledgements.append(acknowledgement)
@@ -268,7 +279,7 @@ def _load_collections(
             TrainingRecord.completed_on,
             TrainingRecord.expires_on,
         )
-        .where(TrainingRecord.mediator_id.in_(ids))
+        .where(TrainingRecord.mediator_id.in_(speakers))
         .order_by(TrainingRecord.completed_on.desc())
     )
     for mediator_id, training_id, completed_on, expires_on in records:
@@ -278,7 +289,7 @@ def _load_collections(
 
 
 def _bookings(
-    session: Session, request: InterpretingRequest, ids: list[int], buffer_minutes: int
+    session: Session, request: InterpretingRequest, speakers: Select, buffer_minutes: int
 ) -> dict[int, list[Booking]]:
     buffer = timedelta(minutes=buffer_minutes)
     earliest = request.starts_at - buffer
@@ -291,10 +302,10 @@ def _bookings(
             Assignment.in_person,
             Assignment.request_id,
         ).where(
-            Assignment.mediator_id.in_(ids),
+            Assignment.mediator_id.in_(speakers),
             Assignment.status != "cancelled",
             # A range on (mediator_id, starts_at) first, then the exact overlap.
-            Assignment.starts_at > earliest - LONGEST_ASSIGNMENT,
+            Assignment.starts_at > earliest - LONGEST_DURATION,
             Assignment.starts_at < latest,
             Assignment.ends_at > earliest,
         )
@@ -306,7 +317,7 @@ def _bookings(
 
 
 def _assignment_stats(
-    session: Session, request: InterpretingRequest, ids: list[int], now: datetime
+    session: Session, request: InterpretingRequest, speakers: Select, now: datetime
 ) -> dict[int, dict[str, int]]:
     month_start, month_end = _month_bounds(request.starts_at)
     recent_from = now - timedelta(days=matching.RECENT_DAYS)
@@ -350,7 +361,7 @@ def _assignment_stats(
         select(Assignment.mediator_id, *columns)
         .join(InterpretingRequest, InterpretingRequest.id == Assignment.request_id)
         .where(
-            Assignment.mediator_id.in_(ids),
+            Assignment.mediator_id.in_(speakers),
             Assignment.starts_at >= min(history_from, month_start),
             Assignment.request_id != request.id if request.id is not None else true(),
         )
@@ -369,7 +380,7 @@ def _assignment_stats(
 
 
 def _offer_stats(
-    session: Session, request: InterpretingRequest, ids: list[int], now: datetime
+    session: Session, request: InterpretingRequest, speakers: Select, now: datetime
 ) -> dict[int, dict]:
     declined_from = now - timedelta(days=DECLINE_DAYS)
     statement = (
@@ -392,7 +403,7 @@ def _offer_stats(
             ),
         )
         .where(
-            Offer.mediator_id.in_(ids),
+            Offer.mediator_id.in_(speakers),
             or_(Offer.created_at >= now - timedelta(days=HISTORY_DAYS), Offer.request_id == request.id),
         )
         .group_by(Offer.mediator_id)
@@ -418,13 +429,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _case_exclusions(session: Session, request: InterpretingRequest, ids: list[int]) -> set[int]:
+def _case_exclusions(session: Session, request: InterpretingRequest, speakers: Select) -> set[int]:
     if not request.case_ref:
         return set()
     return set(
         session.scalars(
             select(CaseExclusion.mediator_id).where(
-                CaseExclusion.mediator_id.in_(ids),
+                CaseExclusion.mediator_id.in_(speakers),
                 CaseExclusion.office_id == request.office_id,
                 CaseExclusion.case_ref == request.case_ref,
             )
