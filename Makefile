@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: install translations extract-messages migrate run test test-postgres lint format clean bench
+.PHONY: install translations extract-messages migrate run test test-postgres lint format clean bench load
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Dolmetscherpool needs Python 3.11 or newer." if sys.version_info < (3, 11) else 0)'
@@ -47,6 +47,13 @@ bench: translations
 	$(BIN)/python benchmarks/matching.py --database-url $(BENCH_DATABASE_URL)
 	$(BIN)/python benchmarks/scheduler.py
 	$(BIN)/python benchmarks/pages.py --database-url $(BENCH_DATABASE_URL)
+
+# The load test (not part of `make test` or CI): 50 users of every role for 60 s with locust
+# against gunicorn on a copy of the page benchmark's database; fails on any failed request.
+# LOAD_ARGS, e.g. "--users 20 --seconds 30".
+load: translations
+	test -x $(BIN)/locust || $(BIN)/python -m pip install --quiet 'locust>=2.40,<3'
+	$(BIN)/python benchmarks/load.py --database-url $(BENCH_DATABASE_URL) $(LOAD_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

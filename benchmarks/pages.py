@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from pool.cli import alembic_config  # noqa: E402
 from pool.demo import BULK_CASE_REF, DEMO_PASSWORD, DISTRICT_POOL  # noqa: E402
+from pool.i18n import BERLIN  # noqa: E402
 from pool.models import InterpretingRequest, Pool  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_pages"
@@ -110,15 +111,22 @@ def prepare_database(url: str) -> int:
 
 
 def open_request_id(conn) -> int | None:
-    """An open bulk request of the district pool (the demo coordinator's) in Arabic."""
-    return conn.execute(
-        sa.select(InterpretingRequest.id)
+    """An open bulk request of the district pool (the demo coordinator's) in Arabic, on a working
+    day in office hours: the speakers' availability lets some through, so the candidates are
+    scored and ranked, not only excluded."""
+    found = conn.execute(
+        sa.select(InterpretingRequest.id, InterpretingRequest.starts_at)
         .join(Pool, Pool.id == InterpretingRequest.pool_id)
         .where(Pool.name == DISTRICT_POOL, InterpretingRequest.status == "open",
                InterpretingRequest.case_ref.like(BULK_CASE_REF + "%"),
                InterpretingRequest.language_code == "ar")
         .order_by(InterpretingRequest.id)
-    ).scalar()  # fmt: skip
+    ).all()  # fmt: skip
+    for request_id, starts_at in found:
+        local = starts_at.astimezone(BERLIN)
+        if local.weekday() < 5 and 9 <= local.hour < 15:
+            return request_id
+    return found[0].id if found else None
 
 
 # --- the server -----------------------------------------------------------------------------------

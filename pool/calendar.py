@@ -20,13 +20,13 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError
 
 from pool import audit
+from pool.i18n import gettext as _
 from pool.labels import SETTING_LABELS
 from pool.languages import language_name
 from pool.mail import sender_domain

@@ -4,12 +4,17 @@ data reaches the database, so SQLite and PostgreSQL behave alike."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from flask_babel import lazy_gettext as _l
+from babel.support import Translations
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Email, Length
+
+from pool.i18n import current_language
+from pool.i18n import lazy_gettext as _l
 
 # NUL and other control characters except tab, line feed and carriage return.
 FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -35,12 +40,22 @@ class BaseForm(FlaskForm):
                 unbound_field.kwargs["filters"] = (strip_filter, *filters)
             return unbound_field.bind(form=form, **options)
 
+        def get_translations(self, form):
+            # Flask-WTF reads WTForms' catalogue from disk for every request with a form.
+            return _wtforms_catalogue(current_language())
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in self:
             if _check_raw(field):
                 ok = False
         return ok
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(language: str) -> Translations:
+    """WTForms' own messages (``Not a valid choice`` …) in ``language``, read once."""
+    return Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def _check_raw(field: Field) -> bool:
@@ -101,10 +116,10 @@ def save(form, change):
 
     Returns ``(True, result)`` on success, else ``(False, None)``.
     """
-    from flask_babel import gettext as _
     from sqlalchemy.exc import IntegrityError
 
     from pool.db import db_session
+    from pool.i18n import gettext as _
     from pool.services import ServiceError
 
     session = db_session()

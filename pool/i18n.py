@@ -12,6 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
@@ -100,6 +101,11 @@ def gettext(string: str, **variables: Any) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
     return _page_translations().ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Translated when shown (labels and choices defined at import time)."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_eval_context

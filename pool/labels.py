@@ -1,7 +1,6 @@
 """The words the interface shows for the registry's codes (one place for every page)."""
 
-from flask_babel import lazy_gettext as _l
-
+from pool.i18n import lazy_gettext as _l
 from pool.models.mediators import GERMAN_LEVELS
 
 STATUS_LABELS = {

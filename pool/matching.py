@@ -2,7 +2,7 @@
 
 Pure and deterministic. ``match`` gets the request, the candidate rows (loaded beforehand by
 ``pool/services/candidates.py``) and a context, reads them and changes nothing; the same inputs
-give the same order. No Flask, no session: texts go through Flask-Babel's ``gettext``, which falls
+give the same order. No Flask, no session: texts go through ``pool.i18n.gettext``, which falls
 back to the German source strings outside an app context.
 
 Hard filters exclude a speaker of the language, each with a code (counted) and a plain German
@@ -20,11 +20,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask_babel import get_locale
 
 from pool import deployability
+from pool.i18n import current_language, ngettext
 from pool.i18n import gettext as _
-from pool.i18n import ngettext
 from pool.languages import language_name, related_languages
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -163,7 +162,7 @@ def _format_date(day: date, pattern: str, locale: str) -> str:
 
 
 def _locale() -> str:
-    return str(get_locale() or "de")
+    return current_language()
 
 
 def _local(moment: datetime) -> datetime:

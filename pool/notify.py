@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
-
 from pool.i18n import BERLIN
+from pool.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from pool.i18n import gettext as _
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}

@@ -9,8 +9,9 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
+
+from pool.i18n import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256

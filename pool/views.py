@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from pool.i18n import current_language
+from pool.i18n import lazy_gettext as _l
 
 # (endpoint, label, roles that see it); an empty tuple means everyone signed in.
 NAVIGATION = (

@@ -416,6 +416,25 @@ def test_rules_page_adds_a_rule_with_german_errors(app, db, demo, login_as):
     assert district(db).tax_free_limit_cents == 96000
 
 
+def test_blank_amount_and_date_are_missing_input_not_an_error(app, db, demo, login_as):
+    """Only spaces in a required amount or date: the form says what is missing (found by the
+    fuzzer: the blank limit reached the service as ``None`` and answered 500)."""
+    client = login_as("coordinator")
+    pool_id = district(db).id
+    token = csrf_token(client, f"/allowances/rules?pool={pool_id}")
+    limit = client.post(
+        f"/allowances/limit?pool={pool_id}", data={"csrf_token": token, "limit": "  "}
+    )
+    assert limit.status_code == 400
+    assert "Bitte geben Sie einen Betrag ein." in limit.get_data(as_text=True)
+    rule = client.post(f"/allowances/rules?pool={pool_id}",
+                       data={"csrf_token": token, "valid_from": " \t"})  # fmt: skip
+    assert rule.status_code == 400
+    assert "ab wann die Regel gilt" in rule.get_data(as_text=True)
+    fresh(db)
+    assert district(db).tax_free_limit_cents != 0 and not db.scalars(select(AllowanceRule)).all()
+
+
 # --- permissions ----------------------------------------------------------------------------------
 
 

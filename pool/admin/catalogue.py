@@ -8,7 +8,6 @@ shown again with status 400 and keep what was typed.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from pool.admin.catalogue_forms import DomainForm, GuidelineForm, NewTrainingForm, TrainingForm
@@ -16,6 +15,7 @@ from pool.admin.routes import _actor, _get_or_404, bp
 from pool.db import db_session, utcnow
 from pool.forms import choices, has_forbidden_characters, save
 from pool.i18n import current_language
+from pool.i18n import gettext as _
 from pool.markdown import render_markdown
 from pool.models import Domain, Guideline, GuidelineAcknowledgement, Mediator, Training
 from pool.models.mediators import BASE_DOMAINS

@@ -3,7 +3,6 @@ domain choices."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -16,6 +15,7 @@ from wtforms.validators import (
 
 from pool.admin.forms import CheckboxList
 from pool.forms import BaseForm
+from pool.i18n import lazy_gettext as _l
 
 CODE_MESSAGE = _l("Nur Kleinbuchstaben (a–z), Ziffern und _ verwenden.")
 CODE_VALIDATORS = [

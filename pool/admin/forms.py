@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from pool.forms import BaseForm, choices, email_validators
+from pool.i18n import lazy_gettext as _l
 from pool.models import FEDERAL_STATES
 from pool.models.mediators import GERMAN_LEVELS
 from pool.views import ROLE_LABELS

@@ -7,8 +7,6 @@ redirect. Forms with errors are shown again with status 400 and keep what was ty
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -24,6 +22,8 @@ from pool.admin.forms import (
 )
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, add_form_error, choices, save
+from pool.i18n import gettext as _
+from pool.i18n import ngettext
 from pool.models import Office, OutboxMessage, Pool, User, UserRole
 from pool.outbox import retry_failed
 from pool.permissions import roles_required

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.mediators.forms import Day
 
 MONEY_RE = re.compile(r"^(\d{1,6})(?:[,.](\d{1,2}))?$")
@@ -44,6 +44,7 @@ class Euro(StringField):
         self.data = None
         self.raw_text = valuelist[0] if valuelist else ""
         if not valuelist or not str(valuelist[0]).strip():
+            self.raw_data = []  # only blanks: no input for InputRequired either
             return
         if len(valuelist[0]) > 20:
             raise ValueError(str(MONEY_MESSAGE))

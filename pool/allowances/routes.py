@@ -13,7 +13,6 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -32,6 +31,7 @@ from pool.db import db_session, utcnow
 from pool.downloads import csv_text, download
 from pool.forms import ConfirmForm, choices, save
 from pool.i18n import current_language
+from pool.i18n import gettext as _
 from pool.languages import language_name
 from pool.models import Mediator, Payout, Pool, User
 from pool.models.allowances import AMOUNT_FIELDS

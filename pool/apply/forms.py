@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, FormField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pool.admin.forms import CheckboxList, Select, optional_int
 from pool.forms import BaseForm, choices, email_validators
+from pool.i18n import lazy_gettext as _l
 from pool.selfservice.forms import (
     LanguageRow,
     WholeNumberField,

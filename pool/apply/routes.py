@@ -5,13 +5,13 @@ first application, so the page does not tell strangers who has applied."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pool import audit
 from pool.apply.forms import APPLY_LANGUAGE_ROWS, ApplicationForm
 from pool.db import db_session, utcnow
+from pool.i18n import gettext as _
 from pool.models import Pool
 from pool.selfservice.forms import add_empty_rows, add_row, split_municipalities
 from pool.services.mediators import LanguageSkill, MediatorError

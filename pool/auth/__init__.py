@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from pool.db import db_session
 from pool.extensions import csrf, login_manager
+from pool.i18n import lazy_gettext as _l
 from pool.models import User
 
 
@@ -24,7 +26,13 @@ def init_app(app: Flask) -> None:
         ident, _, version = user_id.partition(":")
         if not ident.isdigit() or not version.isdigit():
             return None
-        user = db_session().get(User, int(ident))
+        # One statement with the roles (and their pools) joined, not two: on every request.
+        user = (
+            db_session()
+            .scalars(select(User).where(User.id == int(ident)).options(joinedload(User.roles)))
+            .unique()
+            .first()
+        )
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user

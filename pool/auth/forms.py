@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from pool.forms import LOCALE_CHOICES, BaseForm, choices, email_validators
+from pool.i18n import lazy_gettext as _l
 
 REQUIRED_EMAIL = _l("Bitte geben Sie Ihre E-Mail-Adresse ein.")
 

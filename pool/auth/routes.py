@@ -15,7 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from pool.auth.forms import (
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm
 from pool.i18n import LOCALE_COOKIE
+from pool.i18n import gettext as _
 from pool.models import ApiToken
 from pool.security import client_address, password_problems
 from pool.services import accounts

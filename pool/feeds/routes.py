@@ -9,12 +9,12 @@ answers 404 and nothing about the token is logged.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from pool import calendar
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm
+from pool.i18n import gettext as _
 from pool.models import User
 from pool.permissions import roles_required
 from pool.urls import external_url

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import Optional, ValidationError
 
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.requests.office_forms import Radio
 from pool.services.hotline import HOUR_CHOICES
 

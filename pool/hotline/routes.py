@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, add_form_error, save
 from pool.hotline.forms import CallForm, PhoneConsentForm, ReachableForm
 from pool.i18n import BERLIN, current_language, format_when
+from pool.i18n import gettext as _
 from pool.languages import is_known, language_name, languages
 from pool.models import Mediator, Office, Pool, User
 from pool.permissions import deny, own_mediator, roles_required

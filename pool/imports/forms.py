@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, SubmitField, ValidationError
 
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.imports.parsing import FIELDS, MULTI_FIELDS, column_letter, field_label, mapping_problems
 from pool.models.mediators import LEVELS
 

@@ -19,9 +19,9 @@ from datetime import date, datetime, time
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 
 from pool.forms import FORBIDDEN_CHARACTERS
+from pool.i18n import lazy_gettext as _l
 from pool.languages import LANGUAGES, language_name
 from pool.models.mediators import GERMAN_LEVELS, LEVELS
 

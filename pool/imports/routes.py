@@ -18,12 +18,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, choices
+from pool.i18n import gettext as _
 from pool.imports import parsing
 from pool.imports.forms import UploadForm, level_label, mapping_form
 from pool.languages import language_name

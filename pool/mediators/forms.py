@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +21,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select, optional_int
 from pool.forms import BaseForm, choices, email_validators, has_forbidden_characters
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 from pool.models.mediators import GERMAN_LEVELS, LEVELS, STATUSES
 
@@ -92,6 +92,7 @@ class Day(DateField):
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not str(valuelist[0]).strip():
+            self.raw_data = []  # only blanks: no input for InputRequired either
             return
         text = str(valuelist[0]).strip()
         if len(text) > 12 or has_forbidden_characters(text):

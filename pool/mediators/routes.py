@@ -22,8 +22,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -34,6 +32,8 @@ from pool.db import db_session, utcnow
 from pool.downloads import csv_cell, csv_writer, download
 from pool.forms import add_form_error, choices, save
 from pool.i18n import current_language
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 from pool.languages import language_name, languages
 from pool.mediators.forms import (

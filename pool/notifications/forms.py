@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.notify import CATEGORIES, DIGEST_HOUR
 from pool.requests.office_forms import Radio
 from pool.selfservice.forms import TimeOfDayField

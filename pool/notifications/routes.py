@@ -13,12 +13,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from pool.db import db_session, utcnow
 from pool.forms import save
+from pool.i18n import gettext as _
 from pool.models import OutboxMessage, User
 from pool.notifications.forms import (
     DIGEST,

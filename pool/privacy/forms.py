@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pool.admin.forms import Select
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.mediators.forms import Day
 
 OBJECT_TYPES = {

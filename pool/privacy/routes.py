@@ -16,8 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -27,6 +25,8 @@ from pool.db import db_session, utcnow
 from pool.downloads import csv_cell, csv_writer, download
 from pool.forms import save
 from pool.i18n import BERLIN, format_day, format_when
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.labels import STATUS_LABELS
 from pool.models import Mediator, User
 from pool.permissions import load_mediator, own_mediator, roles_required, visible_pool_ids

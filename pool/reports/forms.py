@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 
 from pool.forms import BaseForm
+from pool.i18n import lazy_gettext as _l
 from pool.mediators.forms import Day
 from pool.services.indicators import period_too_long
 

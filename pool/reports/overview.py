@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +14,8 @@ from pool.db import db_session, utcnow
 from pool.downloads import download
 from pool.forms import BaseForm, choices
 from pool.i18n import BERLIN, current_language, format_day
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.models import Pool
 from pool.pdf import table_pdf
 from pool.permissions import load_pool, roles_required, visible_pool_ids

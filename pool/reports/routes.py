@@ -7,8 +7,6 @@ from datetime import date
 
 from flask import render_template, request
 from flask_babel import format_date, format_decimal, format_percent, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +14,8 @@ from sqlalchemy.orm import Session
 from pool.db import db_session, utcnow
 from pool.forms import choices
 from pool.i18n import BERLIN, current_language
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.languages import language_name
 from pool.models import Domain, Office, Pool, User
 from pool.permissions import load_pool, roles_required, visible_pool_ids

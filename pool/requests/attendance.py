@@ -11,11 +11,11 @@ CSRF). A second press says it was confirmed already.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from pool.db import db_session, utcnow
 from pool.i18n import current_language
+from pool.i18n import gettext as _
 from pool.models import Assignment
 from pool.permissions import load_assignment, roles_required
 from pool.requests import bp

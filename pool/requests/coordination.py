@@ -15,8 +15,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +22,8 @@ from sqlalchemy.orm import selectinload
 
 from pool.db import db_session, utcnow
 from pool.forms import ConfirmForm, add_form_error, choices
-from pool.i18n import current_language
+from pool.i18n import current_language, ngettext
+from pool.i18n import gettext as _
 from pool.labels import (
     ASSIGNMENT_STATUS_LABELS,
     GENDER_LABELS,

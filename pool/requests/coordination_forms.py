@@ -6,12 +6,12 @@ The three action forms of the review page carry a prefix, so their fields never 
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pool.admin.forms import CheckboxList, Select, to_int
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 
 MAX_REASON = 500
 # One minute up to 30 days, as pool/services/booking.py make_offers allows.

@@ -7,14 +7,14 @@ not other pools, and not an admin who does not coordinate that pool (pool/servic
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from pool.db import db_session, utcnow
 from pool.forms import BaseForm, add_form_error
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.models import DebriefRequest
 from pool.permissions import deny, load_assignment, own_mediator, roles_required
 from pool.requests import bp

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from sqlalchemy.orm import joinedload
 from pool.db import db_session, utcnow
 from pool.forms import add_form_error
 from pool.i18n import current_language
+from pool.i18n import gettext as _
 from pool.labels import ASSIGNMENT_STATUS_LABELS
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, User
 from pool.permissions import load_assignment, load_offer, own_mediator, roles_required

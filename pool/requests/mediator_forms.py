@@ -4,12 +4,12 @@ Field names differ between the forms of one page, so no two inputs share an id."
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pool.admin.forms import Select
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.models.requests import OUTCOMES
 from pool.selfservice.forms import WholeNumberField
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +23,8 @@ from werkzeug.routing import BuildError
 from pool.db import db_session, utcnow
 from pool.forms import add_form_error
 from pool.i18n import BERLIN, current_language
+from pool.i18n import gettext as _
+from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, Office, User

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from pool.admin.forms import INVALID_CHOICE, Select
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import languages
 from pool.models.requests import OUTCOMES, SETTINGS

@@ -8,7 +8,6 @@ import re
 from datetime import date, time
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
@@ -21,6 +20,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select
 from pool.forms import BaseForm, choices
+from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, WEEKDAY_LABELS
 from pool.labels import LEVEL_DESCRIPTIONS as LEVEL_LABELS
 from pool.languages import languages

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from pool.db import db_session, utcnow
 from pool.deployability import acknowledgement_expired, acknowledgement_valid_until
 from pool.forms import ConfirmForm, save
 from pool.i18n import current_language
+from pool.i18n import gettext as _
 from pool.labels import KIND_LABELS, MODE_LABELS, STATUS_LABELS, WEEKDAY_LABELS
 from pool.labels import LEVEL_DESCRIPTIONS as LEVEL_LABELS
 from pool.markdown import render_markdown

@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.i18n import BERLIN
+from pool.i18n import gettext as _
 from pool.models import (
     AllowanceRule,
     Assignment,

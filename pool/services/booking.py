@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,6 +32,7 @@ from werkzeug.routing import BuildError
 from pool import audit
 from pool.calendar import invitation
 from pool.i18n import BERLIN, format_when
+from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, OUTCOME_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import (

@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.i18n import gettext as _
 from pool.models import Domain, Guideline, Training, User
 from pool.services import ServiceError
 from pool.services import mediators as registry

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.i18n import gettext as _
 from pool.models import Assignment, DebriefRequest, Mediator, User
 from pool.services import ServiceError
 from pool.services.booking import _coordinators, _tell_user

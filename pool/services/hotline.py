@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit
 from pool.i18n import BERLIN
+from pool.i18n import gettext as _
 from pool.languages import is_known
 from pool.matching import RECENT_DAYS
 from pool.models import Assignment, InterpretingRequest, Mediator, MediatorLanguage, Office, User

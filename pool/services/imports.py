@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.i18n import gettext as _
 from pool.imports import parsing
 from pool.models import Domain, ImportJob, Mediator, Pool, User
 from pool.models.mediators import LEVELS

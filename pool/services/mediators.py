@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.deployability import add_months
 from pool.i18n import BERLIN
+from pool.i18n import gettext as _
 from pool.languages import is_known
 from pool.models import (
     Absence,

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
 
-from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -34,6 +33,7 @@ from pool.deployability import (
     police_certificate_valid_until,
 )
 from pool.i18n import BERLIN
+from pool.i18n import gettext as _
 from pool.models import (
     Guideline,
     GuidelineAcknowledgement,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.db import utcnow
+from pool.i18n import gettext as _
 from pool.models import FEDERAL_STATES, Mediator, Office, Pool, User
 from pool.models.mediators import GERMAN_LEVELS
 from pool.models.org import POOL_KINDS

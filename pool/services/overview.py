@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from pool.downloads import csv_text
+from pool.i18n import gettext as _
 from pool.languages import language_name, sort_key
 from pool.models import Mediator, MediatorLanguage, Pool
 from pool.models.mediators import MODES

@@ -27,12 +27,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.deployability import add_months, add_years
+from pool.i18n import gettext as _
 from pool.models import (
     Absence,
     ApiToken,

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
@@ -45,6 +44,7 @@ from werkzeug.routing import BuildError
 from pool import audit
 from pool.calendar import invitation
 from pool.i18n import BERLIN, format_day
+from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
 from pool.languages import is_known, is_sign_language, language_name
 from pool.models import Assignment, Domain, Mediator, Office, Pool, User, UserRole

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.i18n import gettext as _
 from pool.models import ROLES, User, UserRole
 from pool.security import hash_password
 from pool.services import ServiceError
