@@ -239,6 +239,12 @@ def test_mediator_switches_on_and_off(client, db, w):
     body = text(client.get("/erreichbar"))
     assert "Eingeschaltet" in body
     assert "Sie sind gerade außerhalb Ihrer Verfügbarkeit." in body
+    # "Until a time" without a time asks for one (it answered 500: found by the fuzzer).
+    for blank in ("", "  "):
+        response = client.post("/erreichbar", data={"csrf_token": token, "duration": "time",
+                                                    "until_time": blank})  # fmt: skip
+        assert response.status_code == 400
+        assert "Bitte geben Sie eine Uhrzeit wie 12:00 ein." in text(response)
     # A time today that has passed is refused in plain words.
     response = client.post("/erreichbar", data={"csrf_token": token, "duration": "time",
                                                 "until_time": "09:00"})  # fmt: skip

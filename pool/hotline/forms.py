@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
@@ -26,9 +26,9 @@ class ReachableForm(BaseForm):
         ]),
         default="2",
     )  # fmt: skip
+    # No Optional(): it would stop validate_until_time for an empty field, also with "time".
     until_time = StringField(
         _l("Bis wann (Uhrzeit heute)"),
-        validators=[Optional()],
         description=_l("Nur bei „bis zu einer Uhrzeit heute“, zum Beispiel 12:00."),
     )
     submit = SubmitField(_l("Erreichbar einschalten"))
