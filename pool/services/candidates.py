@@ -24,10 +24,23 @@ Reads only; changes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from pool import deployability, matching
@@ -72,6 +85,21 @@ def _language_filter(session: Session, codes: list[str]):
         # speakers, ~10 ms); an index (language_code, pool_id) would serve both — see the report.
         column = column + ""
     return column.in_(codes)
+
+
+# A condition: the mediator id (a column) is one of the speakers found.
+Among = Callable[[ColumnElement], ColumnElement]
+
+
+def _among(session: Session, ids: list[int]) -> Among:
+    """The later statements name the speakers found by the first one. PostgreSQL gets them as one
+    array parameter (``= ANY(%s)``): hundreds of ids in an ``IN`` list cost more to render, send
+    and parse than the query itself, and selecting them again as a subquery in every statement
+    would read the language's speakers of the whole installation each time."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam("speaker_ids", ids, type_=ARRAY(Integer))
+        return lambda column: column == any_(array)
+    return lambda column: column.in_(ids)
 
 
 def candidates_for(
@@ -171,11 +199,6 @@ def load_rows(
     )
 
     codes = sorted({request.language_code, *related_languages(request.language_code)})
-    speaking = (
-        _language_filter(session, codes),
-        Mediator.pool_id.in_(pool_ids),
-        Mediator.status.in_(LOADED_STATUSES),
-    )
     found = session.execute(
         select(
             *_FACT_COLUMNS,
@@ -184,7 +207,11 @@ def load_rows(
             MediatorLanguage.dialects,
         )
         .join(MediatorLanguage, MediatorLanguage.mediator_id == Mediator.id)
-        .where(*speaking)
+        .where(
+            _language_filter(session, codes),
+            Mediator.pool_id.in_(pool_ids),
+            Mediator.status.in_(LOADED_STATUSES),
+        )
         .order_by(Mediator.id, MediatorLanguage.language_code)
     ).all()
     if not found:
@@ -199,20 +226,14 @@ def load_rows(
             facts = dict(zip(_FACT_NAMES, values[:width], strict=True))
             mediators[mediator_id] = MediatorFacts(**facts, pool=pools[facts["pool_id"]])
         languages.append((mediators[mediator_id], *values[width:]))
-    # The later statements select the same speakers again as a subquery rather than with a list
-    # of hundreds of ids: no parameters to render, send and parse, and one plan for any size.
-    speakers = (
-        select(MediatorLanguage.mediator_id)
-        .join(Mediator, Mediator.id == MediatorLanguage.mediator_id)
-        .where(*speaking)
-    )
+    among = _among(session, list(mediators))
     trainings = {t.id: t for t in context.deployability.trainings}
-    _load_collections(session, mediators, speakers, trainings)
+    _load_collections(session, mediators, among, trainings)
 
-    bookings = _bookings(session, request, speakers, context.travel_buffer_minutes)
-    stats = _assignment_stats(session, request, speakers, now)
-    offers = _offer_stats(session, request, speakers, now)
-    excluded = _case_exclusions(session, request, speakers)
+    bookings = _bookings(session, request, among, context.travel_buffer_minutes)
+    stats = _assignment_stats(session, request, among, now)
+    offers = _offer_stats(session, request, among, now)
+    excluded = _case_exclusions(session, request, among)
 
     rows = []
     for mediator, code, level, dialects in languages:
@@ -240,7 +261,7 @@ def load_rows(
 
 
 def _load_collections(
-    session: Session, mediators: dict[int, MediatorFacts], speakers: Select, trainings: dict
+    session: Session, mediators: dict[int, MediatorFacts], among: Among, trainings: dict
 ) -> None:
     """Four collections of every mediator with one statement each (not one per mediator, and not
     one per 500 as ``selectinload`` would), as plain rows."""
@@ -251,14 +272,14 @@ def _load_collections(
             AvailabilityWindow.start,
             AvailabilityWindow.end,
         )
-        .where(AvailabilityWindow.mediator_id.in_(speakers))
+        .where(among(AvailabilityWindow.mediator_id))
         .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start)
     )
     for window in windows:
         mediators[window.mediator_id].availability.append(window)
     absences = session.execute(
         select(Absence.mediator_id, Absence.start_date, Absence.end_date)
-        .where(Absence.mediator_id.in_(speakers))
+        .where(among(Absence.mediator_id))
         .order_by(Absence.start_date)
     )
     for absence in absences:
@@ -268,7 +289,7 @@ def _load_collections(
             GuidelineAcknowledgement.mediator_id,
             GuidelineAcknowledgement.guideline_id,
             GuidelineAcknowledgement.acknowledged_at,
-        ).where(GuidelineAcknowledgement.mediator_id.in_(speakers))
+        ).where(among(GuidelineAcknowledgement.mediator_id))
     )
     for acknowledgement in acknowledgements:
         mediators[acknowledgement.mediator_id].acknowledgements.append(acknowledgement)
@@ -279,7 +300,7 @@ def _load_collections(
             TrainingRecord.completed_on,
             TrainingRecord.expires_on,
         )
-        .where(TrainingRecord.mediator_id.in_(speakers))
+        .where(among(TrainingRecord.mediator_id))
         .order_by(TrainingRecord.completed_on.desc())
     )
     for mediator_id, training_id, completed_on, expires_on in records:
@@ -289,7 +310,7 @@ def _load_collections(
 
 
 def _bookings(
-    session: Session, request: InterpretingRequest, speakers: Select, buffer_minutes: int
+    session: Session, request: InterpretingRequest, among: Among, buffer_minutes: int
 ) -> dict[int, list[Booking]]:
     buffer = timedelta(minutes=buffer_minutes)
     earliest = request.starts_at - buffer
@@ -302,7 +323,7 @@ def _bookings(
             Assignment.in_person,
             Assignment.request_id,
         ).where(
-            Assignment.mediator_id.in_(speakers),
+            among(Assignment.mediator_id),
             Assignment.status != "cancelled",
             # A range on (mediator_id, starts_at) first, then the exact overlap.
             Assignment.starts_at > earliest - LONGEST_DURATION,
@@ -317,7 +338,7 @@ def _bookings(
 
 
 def _assignment_stats(
-    session: Session, request: InterpretingRequest, speakers: Select, now: datetime
+    session: Session, request: InterpretingRequest, among: Among, now: datetime
 ) -> dict[int, dict[str, int]]:
     month_start, month_end = _month_bounds(request.starts_at)
     recent_from = now - timedelta(days=matching.RECENT_DAYS)
@@ -361,7 +382,7 @@ def _assignment_stats(
         select(Assignment.mediator_id, *columns)
         .join(InterpretingRequest, InterpretingRequest.id == Assignment.request_id)
         .where(
-            Assignment.mediator_id.in_(speakers),
+            among(Assignment.mediator_id),
             Assignment.starts_at >= min(history_from, month_start),
             Assignment.request_id != request.id if request.id is not None else true(),
         )
@@ -380,7 +401,7 @@ def _assignment_stats(
 
 
 def _offer_stats(
-    session: Session, request: InterpretingRequest, speakers: Select, now: datetime
+    session: Session, request: InterpretingRequest, among: Among, now: datetime
 ) -> dict[int, dict]:
     declined_from = now - timedelta(days=DECLINE_DAYS)
     statement = (
@@ -403,7 +424,7 @@ def _offer_stats(
             ),
         )
         .where(
-            Offer.mediator_id.in_(speakers),
+            among(Offer.mediator_id),
             or_(Offer.created_at >= now - timedelta(days=HISTORY_DAYS), Offer.request_id == request.id),
         )
         .group_by(Offer.mediator_id)
@@ -429,13 +450,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _case_exclusions(session: Session, request: InterpretingRequest, speakers: Select) -> set[int]:
+def _case_exclusions(session: Session, request: InterpretingRequest, among: Among) -> set[int]:
     if not request.case_ref:
         return set()
     return set(
         session.scalars(
             select(CaseExclusion.mediator_id).where(
-                CaseExclusion.mediator_id.in_(speakers),
+                among(CaseExclusion.mediator_id),
                 CaseExclusion.office_id == request.office_id,
                 CaseExclusion.case_ref == request.case_ref,
             )
