@@ -60,14 +60,19 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
 
     from pool.admin import catalogue  # noqa: F401  (adds the catalogue pages to the admin area)
     from pool.admin.routes import bp as admin_bp
+    from pool.allowances import bp as allowances_bp
     from pool.api import bp as api_bp
     from pool.apply.routes import bp as apply_bp
     from pool.auth.routes import bp as auth_bp
     from pool.feeds.routes import bp as feeds_bp
+    from pool.hotline import bp as hotline_bp
     from pool.imports.routes import bp as imports_bp
     from pool.main.routes import bp as main_bp
     from pool.mediators.routes import bp as mediators_bp
     from pool.notifications.routes import bp as notifications_bp
+    from pool.privacy import bp as privacy_bp
+    from pool.reports import bp as reports_bp
+    from pool.reports.overview import public_bp
     from pool.requests import bp as requests_bp
     from pool.selfservice.routes import bp as me_bp
 
@@ -82,19 +87,9 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(apply_bp, url_prefix="/mitmachen")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
-    from pool.privacy import bp as privacy_bp  # issue 6: audit log, data protection (helper H)
-
     app.register_blueprint(privacy_bp)
-    from pool.reports import bp as reports_bp  # issue 6: indicators (helper E)
-
     app.register_blueprint(reports_bp)
-    from pool.reports.overview import public_bp  # issue 6: public language overview (helper F)
-
     app.register_blueprint(public_bp)
-    from pool.allowances import bp as allowances_bp  # issue 6: allowances (helper G)
-
     app.register_blueprint(allowances_bp, url_prefix="/allowances")
-    from pool.hotline import bp as hotline_bp  # issue 7: the hotline (helper I)
-
     app.register_blueprint(hotline_bp)
     return app

@@ -6,7 +6,15 @@ import re
 
 from sqlalchemy import select
 
-from pool.models import OutboxMessage, User
+from pool.models import (
+    Assignment,
+    InterpretingRequest,
+    Mediator,
+    Offer,
+    OutboxMessage,
+    Pool,
+    User,
+)
 
 LINK_RE = re.compile(r"http://localhost(/password/set/[A-Za-z0-9_\-]+)")
 
@@ -40,3 +48,16 @@ def link_in(message: OutboxMessage) -> str:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def existing_ids(db) -> dict[str, list[int]]:
+    """Ids of the data per path parameter of the API, so that calls reach real objects, not only
+    404."""
+    models = {
+        "mediator_id": Mediator,
+        "request_id": InterpretingRequest,
+        "offer_id": Offer,
+        "assignment_id": Assignment,
+        "pool_id": Pool,
+    }
+    return {name: list(db.scalars(select(model.id))) for name, model in models.items()}

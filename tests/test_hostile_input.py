@@ -35,12 +35,10 @@ from pool.i18n import BERLIN
 from pool.imports import parsing
 from pool.models import (
     Assignment,
-    InterpretingRequest,
     Mediator,
     Offer,
     Office,
     OutboxMessage,
-    Pool,
     User,
 )
 from pool.services import allowances, debriefs, hotline, imports, reminders, users
@@ -50,7 +48,7 @@ from pool.services.mediators import today_in_berlin
 from pool.services.users import create_user
 from tests.conftest import DemoAccounts, login
 from tests.factories import district, user
-from tests.helpers import link_in
+from tests.helpers import existing_ids, link_in
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -545,17 +543,6 @@ def api_rules(app) -> list[tuple[Rule, str]]:
         if rule.rule.startswith("/api/v1/")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
     ]
-
-
-def existing_ids(db) -> dict[str, list[int]]:
-    models = {
-        "mediator_id": Mediator,
-        "request_id": InterpretingRequest,
-        "offer_id": Offer,
-        "assignment_id": Assignment,
-        "pool_id": Pool,
-    }
-    return {name: list(db.scalars(select(model.id))) for name, model in models.items()}
 
 
 @pytest.mark.parametrize("role", ["admin", "coordinator", "caseworker", "mediator"])

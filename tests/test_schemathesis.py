@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from pool.db import utcnow
 from pool.demo import load_demo_data
-from pool.models import Assignment, InterpretingRequest, Mediator, Offer, User
+from pool.models import User
 from pool.services.accounts import create_api_token
+from tests.helpers import existing_ids
 
 CHECKS = [
     not_a_server_error,
@@ -38,17 +39,6 @@ def bearer_token(app, db, email: str) -> str:
         secret = create_api_token(db, user, "schemathesis", now=utcnow())
     db.commit()
     return secret
-
-
-def existing_ids(db) -> dict[str, list[int]]:
-    """Ids of the demo data per path parameter, so that calls reach real objects, not only 404."""
-    models = {
-        "mediator_id": Mediator,
-        "request_id": InterpretingRequest,
-        "offer_id": Offer,
-        "assignment_id": Assignment,
-    }
-    return {name: list(db.scalars(select(model.id))) for name, model in models.items()}
 
 
 def check_operation(operation, headers: dict[str, str], ids: dict[str, list[int]]) -> None:
