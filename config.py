@@ -54,6 +54,12 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500_000
 
+    # Pages read again and again (queue, request with candidates, start pages) are kept in each
+    # process's memory while no data changed, for at most this many seconds (0: off), in at most
+    # this many MiB per process (pool/pagecache.py).
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 30)
+    PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 64)
+
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 

@@ -48,12 +48,13 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
-    from pool import auth, cli, db, errors, i18n, security_headers, views
+    from pool import auth, cli, db, errors, i18n, pagecache, security_headers, views
 
     db.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     security_headers.init_app(app)
+    pagecache.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)

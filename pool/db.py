@@ -6,11 +6,12 @@ session commits once.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -95,12 +96,60 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
     return engine
 
 
+# --- the data version -----------------------------------------------------------------------------
+# Every committed transaction that wrote to a table bumps ``data_version.value`` as its last
+# statement, in the same transaction, so data and version become visible together: whoever reads
+# the version first and the data after it sees data at least as new as that version, never older
+# (pool/pagecache.py keeps pages under the version read before they were made).
+# Tables that no kept page shows do not bump it: the audit trail, the scheduler's bookkeeping and
+# the sign-in throttle are written by requests that change nothing else.
+UNVERSIONED_TABLES = frozenset({"audit_events", "duty_runs", "login_failures", "data_version"})
+_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_WROTE = "pool_wrote"
+_BUMP = "UPDATE data_version SET value = value + 1 WHERE id = 1"
+_READ = text("SELECT value FROM data_version WHERE id = 1")
+
+
+def track_writes(engine: Engine) -> None:
+    """Bump the data version at the commit of each transaction on ``engine`` that wrote data."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        match = _WRITE.match(statement)
+        if match and match.group(1).lower() not in UNVERSIONED_TABLES:
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn) -> None:
+        # Runs just before the commit; on the raw cursor, so no event sees it again.
+        if conn.info.pop(_WROTE, False):
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(_BUMP)
+            finally:
+                cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn) -> None:
+        conn.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "checkin")
+    def _forget_on_return(_dbapi_connection, record) -> None:
+        record.info.pop(_WROTE, None)
+
+
+def data_version(session: Session) -> int | None:
+    """The current data version (read it before the data it stands for); None without its row."""
+    return session.execute(_READ).scalar()
+
+
 class Database:
     """Holds the engine and session factories of one app."""
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 15000) -> None:
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
+        track_writes(self.engine)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         write_engine = (
             self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from flask_login import current_user
+from flask import Flask, Response, request, session
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,8 +23,10 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # A signed-in session (read from the cookie: a page served from pool.pagecache loads no
+        # user) or a token: nothing personal is stored by browsers or proxies.
         if request.endpoint != "static" and (
-            current_user.is_authenticated or "Authorization" in request.headers
+            "_user_id" in session or "Authorization" in request.headers
         ):
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"

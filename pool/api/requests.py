@@ -50,6 +50,7 @@ from pool.models.requests import (
     InterpretingRequest,
     Offer,
 )
+from pool.pagecache import kept
 from pool.permissions import (
     deny,
     load_assignment,
@@ -410,6 +411,7 @@ def mark_unfillable(request_id: int):
 
 
 @bp.get("/requests/<int:request_id>/candidates")
+@kept
 @login_required
 def get_candidates(request_id: int):
     session = db_session()

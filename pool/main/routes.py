@@ -20,6 +20,7 @@ from pool.models import (
     User,
     UserRole,
 )
+from pool.pagecache import kept
 from pool.permissions import own_mediator
 from pool.selfservice.routes import training_overview
 from pool.services.mediators import today_in_berlin
@@ -28,6 +29,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@kept
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))

@@ -16,7 +16,7 @@ from pool.models.mediators import (
     Training,
     TrainingRecord,
 )
-from pool.models.ops import DutyRun
+from pool.models.ops import DataVersion, DutyRun
 from pool.models.org import FEDERAL_STATES, Office, Pool, pool_sharing
 from pool.models.outbox import OutboxMessage
 from pool.models.requests import (
@@ -44,6 +44,7 @@ __all__ = [
     "Absence",
     "AvailabilityWindow",
     "Domain",
+    "DataVersion",
     "DutyRun",
     "Guideline",
     "GuidelineAcknowledgement",

@@ -34,6 +34,7 @@ from pool.labels import (
 )
 from pool.languages import language_name
 from pool.models import Domain, InterpretingRequest, Mediator, Offer, Office, Pool, User
+from pool.pagecache import kept
 from pool.permissions import load_offer, load_request, roles_required, visible_pool_ids
 from pool.requests import bp
 from pool.requests.coordination_forms import (
@@ -144,6 +145,7 @@ def _needs(item: InterpretingRequest, pool: Pool, counts: dict, now: datetime) -
 
 
 @bp.get("/queue")
+@kept
 @roles_required(*COORDINATION)
 def queue():
     session = db_session()
@@ -324,6 +326,7 @@ def _render_review(item: InterpretingRequest, forms: _Forms, result, status_code
 
 
 @bp.get("/queue/<int:request_id>")
+@kept
 @roles_required(*COORDINATION)
 def review(request_id: int):
     session = db_session()

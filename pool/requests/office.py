@@ -28,6 +28,7 @@ from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import language_name
 from pool.models import Assignment, Domain, InterpretingRequest, Offer, Office, User
+from pool.pagecache import kept
 from pool.permissions import (
     load_office,
     load_request,
@@ -139,6 +140,7 @@ def _arg_id(name: str) -> int | None:
 
 
 @bp.get("/")
+@kept
 @roles_required("caseworker", "coordinator", "admin")
 def index():
     s = db_session()
