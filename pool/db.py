@@ -113,10 +113,11 @@ _READ = text("SELECT value FROM data_version WHERE id = 1")
 def track_writes(engine: Engine) -> None:
     """Bump the data version at the commit of each transaction on ``engine`` that wrote data."""
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    @event.listens_for(engine, "after_cursor_execute")
+    def _note(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+        # Statements that changed no row (the scheduler's clean-ups, mostly) change nothing.
         match = _WRITE.match(statement)
-        if match and match.group(1).lower() not in UNVERSIONED_TABLES:
+        if match and cursor.rowcount != 0 and match.group(1).lower() not in UNVERSIONED_TABLES:
             conn.info[_WROTE] = True
 
     @event.listens_for(engine, "commit")

@@ -233,3 +233,13 @@ def test_reading_and_the_audit_trail_leave_the_version_alone(app, demo, db):
     token = csrf_token(client, "/profile")
     client.post("/logout", data={"csrf_token": token})  # writes only an audit event
     assert version(db) == before
+
+
+def test_a_scheduler_tick_with_nothing_due_leaves_the_version_alone(app, db, item):
+    """Otherwise every tick (each minute) would throw all kept pages away."""
+    from pool.cli import run_tick
+
+    run_tick(app, utcnow())  # the daily duties of today, and what the new request made due
+    before = version(db)
+    run_tick(app, utcnow())
+    assert version(db) == before
