@@ -231,8 +231,8 @@ def measure(base: str, request_id: int, token: str, rounds: int, seconds: int) -
 
 
 def count_statements(size: int) -> dict[str, int]:
-    """Statements of each page (Flask test client, SQLite) with ``size`` bulk mediators and
-    ``size`` open requests (and as many past ones)."""
+    """Statements of each page made anew (Flask test client, SQLite, no kept pages) with ``size``
+    bulk mediators and ``size`` open requests (and as many past ones)."""
     from pool import create_app
     from pool.db import db_session, utcnow
     from pool.demo import load_bulk_data
@@ -241,7 +241,8 @@ def count_statements(size: int) -> dict[str, int]:
     url = f"sqlite:///{directory}/pool.sqlite3"
     try:
         app = create_app({"ENV_NAME": "development", "DATABASE_URL": url, "BASE_URL": "http://x",
-                          "SECRET_KEY": "benchmark-secret-key-long-enough-for-this"})  # fmt: skip
+                          "SECRET_KEY": "benchmark-secret-key-long-enough-for-this",
+                          "PAGE_CACHE_SECONDS": 0})  # fmt: skip
         alembic_command.upgrade(alembic_config(url), "head")
         with app.app_context():  # half of the requests open: ``size`` rows in the queue
             load_bulk_data(db_session(), now=utcnow(), mediators=size, requests=2 * size,

@@ -46,7 +46,6 @@ def kept(view: Callable) -> Callable:
 class _Page(NamedTuple):
     version: int
     slice: int
-    status: int
     content_type: str
     body: bytes
 
@@ -66,10 +65,6 @@ class PageCache:
             return
         with self._lock:
             self._pages[key] = page
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
 
 
 def _key() -> tuple | None:
@@ -115,7 +110,7 @@ def init_app(app: Flask) -> None:
         if page is None or page.version != version or page.slice != now_slice:
             g.pool_page = (key, version, now_slice)  # made by the view, kept after it
             return None
-        return app.response_class(page.body, status=page.status, content_type=page.content_type)
+        return app.response_class(page.body, content_type=page.content_type)
 
     @app.after_request
     def _keep(response: Response) -> Response:
@@ -128,6 +123,6 @@ def init_app(app: Flask) -> None:
         ):
             return response
         key, version, now_slice = pending
-        page = _Page(version, now_slice, 200, response.content_type, response.get_data())
+        page = _Page(version, now_slice, response.content_type, response.get_data())
         cache.put(key, page)
         return response
