@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from pool import audit
 from pool.i18n import BERLIN
@@ -192,7 +192,8 @@ def _alert_unconfirmed(session: Session, now: datetime, people: _People) -> int:
                 Assignment.attendance_confirmed_at.is_(None),
                 Assignment.unconfirmed_alerted_at.is_(None),
                 within,
-            )
+            ),
+            joined=True,
         ).order_by(Assignment.starts_at, Assignment.id)
     ).all()
     alerted = 0
@@ -351,10 +352,13 @@ def confirm_attendance(
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _with_people(query):
-    """Load each assignment's request (office, pool, creator) and mediator in the same query."""
+def _with_people(query, *, joined: bool = False):
+    """Load each assignment's request (office, pool, creator) and mediator in the same query;
+    ``joined``: through the query's own join of the request (a second join of ``requests`` can
+    lead PostgreSQL to a plan that reads them all, see pool/requests/mediator.py)."""
+    load = contains_eager if joined else joinedload
     return query.options(
-        joinedload(Assignment.request).options(
+        load(Assignment.request).options(
             joinedload(InterpretingRequest.office),
             joinedload(InterpretingRequest.pool),
             joinedload(InterpretingRequest.created_by),
