@@ -18,7 +18,6 @@ from tests.helpers import get_user, text
 from tests.test_requests_coordination import create, world  # noqa: F401  (a fixture)
 
 COORDINATOR = "koordination@demo.example"
-ADMIN = "admin@demo.example"
 MEDIATOR = "sprachmittlung@demo.example"
 CASEWORKER = "sachbearbeitung@demo.example"
 QUEUE_STATUSES = ("open", "offered")
