@@ -50,10 +50,15 @@ class _Page(NamedTuple):
     body: bytes
 
 
+def _size(page: _Page) -> int:
+    """Bytes of memory a kept page takes, about: its body and the key and tuple around it."""
+    return len(page.body) + 500
+
+
 class PageCache:
     def __init__(self, seconds: int, max_bytes: int) -> None:
         self.seconds = seconds
-        self._pages: LRUCache = LRUCache(max_bytes, getsizeof=lambda page: len(page.body) + 500)
+        self._pages: LRUCache = LRUCache(max_bytes, getsizeof=_size)
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> _Page | None:
@@ -61,7 +66,7 @@ class PageCache:
             return self._pages.get(key)
 
     def put(self, key: tuple, page: _Page) -> None:
-        if len(page.body) + 500 > self._pages.maxsize:
+        if _size(page) > self._pages.maxsize:  # LRUCache would refuse it with an error
             return
         with self._lock:
             self._pages[key] = page

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pool.models import (
     Assignment,
@@ -61,3 +62,23 @@ def existing_ids(db) -> dict[str, list[int]]:
         "pool_id": Pool,
     }
     return {name: list(db.scalars(select(model.id))) for name, model in models.items()}
+
+
+# Not counted: transaction control, savepoints and SQLite's settings.
+NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def counting_statements(engine):
+    """The SQL statements run on ``engine`` meanwhile."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        if not statement.lstrip().upper().startswith(NOT_COUNTED):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

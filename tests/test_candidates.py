@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from pool.matching import BERLIN
 from pool.models import (
@@ -23,7 +22,7 @@ from pool.models.org import pool_sharing
 from pool.models.requests import Assignment, CaseExclusion, InterpretingRequest, Offer
 from pool.services.candidates import candidates_for
 from tests.factories import catalogue, deployable_mediator, district, town
-from tests.helpers import fresh
+from tests.helpers import counting_statements, fresh
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -240,21 +239,6 @@ def clone_mediators(db, template: Mediator, count: int, prefix: str) -> None:
                         (GuidelineAcknowledgement, acks), (TrainingRecord, records)):  # fmt: skip
         db.execute(insert(model), rows)
     db.commit()
-
-
-@contextmanager
-def counting_statements(engine):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_the_number_of_statements_does_not_grow_with_the_speakers(app, registry):

@@ -4,17 +4,16 @@ the session or token they were made for; the data version behind it (pool/db.py)
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from pool import create_app
 from pool.db import data_version, utcnow
 from pool.models import ApiToken, InterpretingRequest, User
 from pool.services import accounts
 from tests.conftest import app_config, csrf_token, login
-from tests.helpers import get_user, text
+from tests.helpers import counting_statements, get_user, text
 from tests.test_requests_coordination import create, world  # noqa: F401  (a fixture)
 
 COORDINATOR = "koordination@demo.example"
@@ -23,21 +22,9 @@ CASEWORKER = "sachbearbeitung@demo.example"
 QUEUE_STATUSES = ("open", "offered")
 
 
-@contextmanager
 def statements(app):
     """The SQL statements the app runs meanwhile (a kept page costs one: the data version)."""
-    seen: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            seen.append(statement)
-
-    engine = app.extensions["pool_db"].engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+    return counting_statements(app.extensions["pool_db"].engine)
 
 
 @pytest.fixture
