@@ -1,0 +1,161 @@
+"""The closed sets of codes the product knows: roles, statuses, modes, domains, settings, levels.
+
+Every other module reads them from here: the models build their check constraints with
+``check_in``, the schemas use the enums as field types, the forms build their choices from them
+and the templates compare against them. The values are the codes stored in the database and
+exchanged through the API (see docs/api.md), so they never change once released.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    CASEWORKER = "caseworker"
+    MEDIATOR = "mediator"
+
+
+class MediatorKind(StrEnum):
+    VOLUNTEER = "volunteer"
+    STAFF = "staff"
+
+
+class MediatorStatus(StrEnum):
+    APPLIED = "applied"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+    REJECTED = "rejected"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    UNFILLED = "unfilled"
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class AssignmentStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    # Waits for the recipient's daily digest.
+    HELD = "held"
+    # Went out in a digest.
+    DIGESTED = "digested"
+
+
+class ImportStatus(StrEnum):
+    MAPPING = "mapping"
+    READY = "ready"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class Mode(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    DIVERSE = "diverse"
+
+
+class Level(StrEnum):
+    """German levels (CEFR and native); a mediator's other languages start at A2."""
+
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+    C1 = "C1"
+    C2 = "C2"
+    NATIVE = "native"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Domain(StrEnum):
+    """The domains every installation starts with; the admin's catalogue may add more codes."""
+
+    EDUCATION = "education"
+    HEALTH = "health"
+    YOUTH_WELFARE = "youth_welfare"
+    SOCIAL_SERVICES = "social_services"
+    AUTHORITIES = "authorities"
+    OTHER = "other"
+
+
+class Setting(StrEnum):
+    PARENTS_MEETING = "parents_meeting"
+    COUNSELLING = "counselling"
+    OFFICE_APPOINTMENT = "office_appointment"
+    HOME_VISIT = "home_visit"
+    MEDICAL_APPOINTMENT = "medical_appointment"
+    INFORMATION_EVENT = "information_event"
+    OTHER = "other"
+    COURT = "court"
+    POLICE = "police"
+    ASYLUM_HEARING = "asylum_hearing"
+    LEGALLY_BINDING = "legally_binding"
+    MEDICAL_REPORT = "medical_report"
+
+
+class Outcome(StrEnum):
+    TOOK_PLACE = "took_place"
+    CLIENT_NO_SHOW = "client_no_show"
+    MEDIATOR_NO_SHOW = "mediator_no_show"
+    CANCELLED_ON_SITE = "cancelled_on_site"
+
+
+class PoolKind(StrEnum):
+    DISTRICT = "district"
+    MUNICIPAL = "municipal"
+
+
+class AllowanceUnit(StrEnum):
+    HOUR = "hour"
+    HALF_HOUR = "half_hour"
+
+
+class LinkPurpose(StrEnum):
+    INVITE = "invite"
+    RESET = "reset"
+
+
+def sql_in(column: str, enum: type[StrEnum]) -> str:
+    """``column IN ('a', 'b', …)`` in the enum's order: the text of the check constraints."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
+
+
+def check_in(column: str, enum: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    """A check constraint that keeps ``column`` inside ``enum`` (named after the column)."""
+    return CheckConstraint(sql_in(column, enum), name=name or column)
