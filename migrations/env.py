@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 
 
 def database_url() -> str:
-    return config.get_main_option("sqlalchemy.url") or config_from_environment().DATABASE_URL
+    return config.get_main_option("sqlalchemy.url") or config_from_environment()["DATABASE_URL"]
 
 
 def run_migrations_offline() -> None:

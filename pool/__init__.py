@@ -9,35 +9,23 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, DEV_SECRET_KEY, Config, config_from_environment
+from config import BASE_DIR, check_production, config_from_environment
 
 
-def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` is a Config class or a mapping of overrides."""
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; ``config`` overrides keys of ``app.config``.
+
+    A setting that does not fit raises :class:`config.ConfigurationError` naming the variable.
+    """
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         instance_path=str(BASE_DIR / "instance"),
     )
-    if isinstance(config, type):
-        app.config.from_object(config)
-    else:
-        app.config.from_object(config_from_environment())
-        if config:
-            app.config.update(config)
-
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (
-        None,
-        "",
-        DEV_SECRET_KEY,
-    ):
-        raise RuntimeError(
-            "SECRET_KEY is not set: production mode refuses to start without a real secret key."
-        )
-    if app.config["ENV_NAME"] == "production" and len(app.config["SECRET_KEY"]) < 32:
-        raise RuntimeError("SECRET_KEY is too short: use at least 32 random characters.")
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SMTP_HOST"):
-        raise RuntimeError("SMTP_HOST is not set: production mode needs a mail server.")
+    app.config.update(config_from_environment())
+    if config:
+        app.config.update(config)
+    check_production(app.config)
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

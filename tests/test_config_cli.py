@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from config import ConfigurationError
+from pool import create_app
 from pool.models import OutboxMessage, Pool, User
+from tests.conftest import app_config
 from tests.helpers import fresh, get_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +38,15 @@ def _config_in_subprocess(expression: str, **env: str) -> str:
 
 
 def test_development_defaults_to_the_instance_sqlite_file():
-    url = _config_in_subprocess("config.config_from_environment().DATABASE_URL")
+    url = _config_in_subprocess("config.config_from_environment()['DATABASE_URL']")
     assert url == f"sqlite:///{ROOT / 'instance' / 'pool.sqlite3'}"
-    assert _config_in_subprocess("config.config_from_environment().ENV_NAME") == "development"
+    assert _config_in_subprocess("config.config_from_environment()['ENV_NAME']") == "development"
 
 
 def test_database_url_and_mail_settings_come_from_the_environment():
     expression = (
-        "(config.Config.DATABASE_URL, config.Config.SMTP_HOST, config.Config.SMTP_PORT,"
-        " config.Config.SMTP_STARTTLS, config.Config.MAIL_FROM)"
+        "tuple(map(config.config_from_environment().get, ('DATABASE_URL', 'SMTP_HOST',"
+        " 'SMTP_PORT', 'SMTP_STARTTLS', 'MAIL_FROM')))"
     )
     printed = _config_in_subprocess(
         expression,
@@ -70,6 +74,76 @@ def test_production_mode_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+WRONG_VALUES = {
+    "SMTP_PORT": "abc",
+    "TRUSTED_PROXIES": "-1",
+    "SMTP_STARTTLS": "maybe",
+    "BASE_URL": "www.example.de",
+}
+
+
+@pytest.mark.parametrize(("name", "value"), WRONG_VALUES.items())
+def test_a_wrong_value_stops_create_app_naming_the_variable(monkeypatch, database_url, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as raised:
+        create_app(app_config(database_url))
+    message = str(raised.value)
+    assert f"{name}={value!r}" in message
+    assert len(message.splitlines()) == 2  # a heading and the one variable
+
+
+def test_every_wrong_value_is_named_at_once_and_the_secret_never_shown(monkeypatch, database_url):
+    for name, value in WRONG_VALUES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigurationError) as raised:
+        create_app(app_config(database_url))
+    named = [line.split("=")[0].strip() for line in str(raised.value).splitlines()[1:]]
+    assert sorted(named) == sorted(WRONG_VALUES)
+    assert "x" * 40 not in str(raised.value)
+
+
+def test_the_flask_command_stops_with_a_short_message_and_no_traceback(tmp_path):
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("POOL_ENV", "SECRET_KEY", "SMTP_HOST")
+    }
+    environment.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'pool.sqlite3'}", SMTP_PORT="abc", TRUSTED_PROXIES="-1"
+    )
+    for command in (["routes"], ["seed-demo"]):
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "flask"), "--app", "pool", *command],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert lines[0] == "Error: invalid environment variables:"
+        assert [line.split("=")[0].strip() for line in lines[1:]] == [
+            "SMTP_PORT",
+            "TRUSTED_PROXIES",
+        ]
+    assert not (tmp_path / "pool.sqlite3").exists()
+
+
+def test_good_values_are_read_with_their_types(monkeypatch, database_url):
+    monkeypatch.setenv("TRUSTED_PROXIES", " 2 ")
+    monkeypatch.setenv("SCHEDULER_ADVISORY_LOCK", "off")
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "Yes")
+    monkeypatch.setenv("SMTP_PORT", "587")
+    app = create_app(app_config(database_url))
+    try:
+        assert app.config["TRUSTED_PROXIES"] == 2
+        assert app.config["SCHEDULER_ADVISORY_LOCK"] is False
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["SMTP_PORT"] == 587
+    finally:
+        app.extensions["pool_db"].engine.dispose()
 
 
 def test_seed_demo_loads_once_and_prints_the_logins(app, db):
