@@ -1,4 +1,4 @@
-"""Load test (issue 8): simulated users of every role against gunicorn and PostgreSQL.
+"""Load test: simulated users of every role against gunicorn and PostgreSQL.
 
     .venv/bin/python benchmarks/load.py [--users 50] [--seconds 60] [--database-url URL]
 

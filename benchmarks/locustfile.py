@@ -1,4 +1,4 @@
-"""The users of the load test (issue 8): every role of the app, through its real pages and forms.
+"""The users of the load test: every role of the app, through its real pages and forms.
 
 benchmarks/load.py (``make load``) runs this against a fresh copy of the benchmark database. By
 hand, against a server with fresh demo data (``make run``) and a token of the demo coordinator:

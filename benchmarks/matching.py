@@ -1,4 +1,4 @@
-"""Matching time at 100,000 mediators against 1,000 (DESIGN.md §5, §9).
+"""Matching time at 100,000 mediators against 1,000 (docs/architecture.md, "Matching").
 
     .venv/bin/python benchmarks/matching.py [--database-url URL] [--large 100000] [--runs 7]
 

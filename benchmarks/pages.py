@@ -1,4 +1,4 @@
-"""Page throughput under a realistic data set, against a bare hello route (issue 8).
+"""Page throughput under a realistic data set, against a bare hello route.
 
     .venv/bin/python benchmarks/pages.py [--database-url URL] [--rounds 3] [--seconds 5]
 

@@ -1,4 +1,4 @@
-"""Time of the scheduler's tick with 10,000 and with 1,000,000 assignments in the history (issue 5).
+"""Time of the scheduler's tick with 10,000 and with 1,000,000 assignments in the history.
 
     .venv/bin/python benchmarks/scheduler.py [--database-url URL] [--runs 7] [--reseed]
         [--small 10000] [--large 1000000]

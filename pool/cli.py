@@ -258,7 +258,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
         session.commit()
         reminders = run_reminders(session, now)
         session.commit()
-        hotline.switch_off_expired(session, now)  # issue 7: "reachable until" has passed
+        hotline.switch_off_expired(session, now)  # the hotline: "reachable until" has passed
         session.commit()
         duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer or mailer_from_config(), now)

@@ -1,4 +1,4 @@
-"""Matching: who can take a request, ranked, and why (DESIGN.md §5).
+"""Matching: who can take a request, ranked, and why (docs/architecture.md, "Matching").
 
 Pure and deterministic. ``match`` gets the request, the candidate rows (loaded beforehand by
 ``pool/services/candidates.py``) and a context, reads them and changes nothing; the same inputs

@@ -1,4 +1,4 @@
-"""The scheduler process: APScheduler 3.11 running one frequent tick (DESIGN.md §4).
+"""The scheduler process: APScheduler 3.11 running one frequent tick (docs/architecture.md).
 
 Started only by ``flask --app pool scheduler``, in a process of its own, never inside web
 workers. The job is thin: it calls ``pool.cli.run_tick`` with the current time; all state lives in

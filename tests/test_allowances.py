@@ -1,4 +1,4 @@
-"""Allowances (issue 6): the rules of the booking pool in force on the day, statements that show
+"""Allowances: the rules of the booking pool in force on the day, statements that show
 where every amount comes from, payouts paid once, the tax-free limit by date of payment, the
 finance office's CSV, the PDF, and who may see them."""
 

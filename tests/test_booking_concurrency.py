@@ -1,4 +1,4 @@
-"""Bursts of concurrent bookings (issue 4, item 7): exactly one wins, nothing is half-written.
+"""Bursts of concurrent bookings: exactly one wins, nothing is half-written.
 
 Each thread has its own session and commits at the end, like a web request. On PostgreSQL every
 loser gets BookingConflict; on SQLite a loser may instead get OperationalError("database is

@@ -1,4 +1,4 @@
-"""Debrief requests after hard assignments (issue 7 item 4): the mediator's button, the message to
+"""Debrief requests after hard assignments: the mediator's button, the message to
 the pool's coordinators (never the note), the coordinators' list and who may see it, marking done,
 the count in the figures and the API, retention and erasure of the note, the data export."""
 

@@ -1,4 +1,4 @@
-"""The hotline (issue 7): reachable now, finding someone, recording a call, the API."""
+"""The hotline: reachable now, finding someone, recording a call, the API."""
 
 from __future__ import annotations
 

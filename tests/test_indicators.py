@@ -1,4 +1,4 @@
-"""Indicators (issue 6): figures checked against hand-counted fixtures, the page, the API and who
+"""Indicators: figures checked against hand-counted fixtures, the page, the API and who
 may see them.
 
 The world: a pool "Prüfkreis" of its own (so the demo data does not count) with two offices,

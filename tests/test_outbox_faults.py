@@ -1,5 +1,5 @@
 """Delivery that survives faults: a mail server that refuses connections, two ticks at the same
-moment from two processes, a sender killed in the middle of a send (issue 5, "Must survive").
+moment from two processes, a sender killed in the middle of a send.
 
 Ticks run as real processes (``flask --app pool reminders tick --now …`` and ``flask --app pool
 scheduler``) against the test database and a real SMTP server (aiosmtpd) that records the

@@ -1,4 +1,4 @@
-"""The language overview (issue 6): counts of deployable mediators by language and pool, as a page,
+"""The language overview: counts of deployable mediators by language and pool, as a page,
 CSV and PDF, and the public version without names."""
 
 from __future__ import annotations

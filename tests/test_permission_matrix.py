@@ -1,4 +1,4 @@
-"""Every route of the app against a declared table of who may use it (issue 8, item 2).
+"""Every route of the app against a declared table of who may use it.
 
 The test walks ``app.url_map``: a route without an entry in ``MATRIX`` fails. Each route is called
 by anonymous users and by every role (admin, the district's coordinator, a caseworker of its youth

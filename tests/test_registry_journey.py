@@ -1,4 +1,4 @@
-"""The registry's journey in real Chromium (issue 3, "Tests"): someone applies on the public page,
+"""The registry's journey in real Chromium: someone applies on the public page,
 the coordinator records the checks, activates the person and records the basic training, the new
 mediator sets a password from the invitation, acknowledges the guidelines, enters availability and
 sees on the start page that they can be deployed. axe-core runs on every page on the way."""

@@ -1,4 +1,4 @@
-"""The coordination's queue and review page (issue 4, item 4), the automatic mode and the tick."""
+"""The coordination's queue and review page, the automatic mode and the tick."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The request journeys of issue 4 ("Tests") in real Chromium: the caseworker asks for an
+"""The request journeys in real Chromium: the caseworker asks for an
 interpreter, the coordinator offers the request to two people at once, one accepts, the other
 finds the offer gone, and the caseworker sees who is coming; then the mediator cancels and the
 request is back in the coordinator's queue. axe-core runs on every page on the way."""

@@ -1,4 +1,4 @@
-"""public language overview (helper F)
+"""public language overview
 
 Revision ID: 0006_public_overview
 Revises: 0005_notifications

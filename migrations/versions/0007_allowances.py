@@ -1,4 +1,4 @@
-"""allowances and payouts (helper G)
+"""allowances and payouts
 
 Revision ID: 0007_allowances
 Revises: 0006_public_overview

@@ -1,4 +1,4 @@
-"""data protection and retention (helper H)
+"""data protection and retention
 
 Revision ID: 0008_data_protection
 Revises: 0007_allowances

@@ -179,9 +179,9 @@ class PoolForm(BaseForm):
         _l("Teilt Sprachmittler:innen mit"),
         description=_l("Die gewählten Pools dürfen die Sprachmittler:innen dieses Pools anfragen."),
     )
-    # Rules for the registry (DESIGN.md §3). The page sends ``settings_shown``; a request without
-    # it (an older form) leaves the settings as they are, because an unticked checkbox and a
-    # missing one look the same.
+    # Rules for the registry. The page sends ``settings_shown``; a request without it (an older
+    # form) leaves the settings as they are, because an unticked checkbox and a missing one look
+    # the same.
     settings_shown = HiddenField()
     min_german_level = Select(
         _l("Deutsch mindestens auf Niveau"),
@@ -248,7 +248,7 @@ class PoolForm(BaseForm):
             "werden nie gezeigt, kleine Zahlen nur als „weniger als 3“."
         ),
     )
-    # The hotline (issue 7, pool/services/hotline.py).
+    # The hotline (pool/services/hotline.py).
     hotline_phone = _phone(_l("Telefon für „Jetzt telefonisch dolmetschen“"))
     phone_alternatives = TextAreaField(
         _l("Wenn niemand telefonisch erreichbar ist"),

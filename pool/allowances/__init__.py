@@ -1,4 +1,4 @@
-"""Allowances for volunteer mediators: rules, monthly statements, payouts (issue 6)."""
+"""Allowances for volunteer mediators: rules, monthly statements, payouts."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""JSON API v1 (see shared/API.md)."""
+"""JSON API v1 (conventions and endpoints: docs/api.md)."""
 
 from __future__ import annotations
 

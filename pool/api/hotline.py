@@ -1,4 +1,4 @@
-"""API: the hotline (issue 7) — who is reachable by phone now, a mediator's switch, and recording
+"""API: the hotline — who is reachable by phone now, a mediator's switch, and recording
 a call. Described in pool/api/openapi.py."""
 
 from __future__ import annotations

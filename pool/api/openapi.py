@@ -315,7 +315,7 @@ SCHEMAS: dict[str, Any] = {
     "Checks": {
         "type": "object",
         "required": list(_CHECKS_PROPERTIES),
-        "description": "The checks recorded by the coordination (DESIGN.md §3).",
+        "description": "The checks recorded by the coordination.",
         "properties": _CHECKS_PROPERTIES,
     },
     "ChecksInput": {
@@ -590,7 +590,7 @@ _REASON_TEXTS = {
 
 
 def _request_input_properties() -> dict[str, Any]:
-    """The fields of a request as POST and PATCH send them (codes of API.md)."""
+    """The fields of a request as POST and PATCH send them (codes of docs/api.md)."""
 
     def text(name: str, description: str) -> dict[str, Any]:
         return _text(TEXT_LIMITS[name], description, nullable=True)
@@ -1756,7 +1756,7 @@ def request_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getCandidates",
                 "summary": "Ranked candidates and the excluded speakers, with reasons",
-                "description": "Coordinators of its pool and admins. Matching of DESIGN.md §5: "
+                "description": "Coordinators of its pool and admins. Matching: "
                 "every hard filter, soft scores with the pool's weights, related languages as "
                 "weaker candidates, mediators of pools that share with the request's pool.",
                 "tags": ["requests"],
@@ -1883,7 +1883,7 @@ def request_paths() -> dict[str, Any]:
 
 PATHS.update(request_paths())
 
-# --- reports (issue 6: indicators) ----------------------------------------------------------------
+# --- reports (indicators) -------------------------------------------------------------------------
 
 
 def _counts(key: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -2028,7 +2028,7 @@ PATHS["/reports/indicators"] = {
     }
 }
 
-# Issue 7, the hotline (helper I).
+# The hotline.
 SCHEMAS["HotlineList"] = {
     "type": "object",
     "required": ["items"],

@@ -1,4 +1,4 @@
-"""API: the indicators of a period and pool (``GET /reports/indicators``, issue 6)."""
+"""API: the indicators of a period and pool (``GET /reports/indicators``)."""
 
 from __future__ import annotations
 

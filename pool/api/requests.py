@@ -68,7 +68,7 @@ from pool.services.requests import IntakeRefused
 
 T = TypeVar("T")
 
-# Fields of POST /requests (API.md) and their checks; the pool's rules come from the service.
+# Fields of POST /requests (docs/api.md) and their checks; the pool's rules come from the service.
 TEXT_FIELDS = (
     "language",
     "dialect",

@@ -67,8 +67,8 @@ def list_offices():
 
 # Register the routes of the mediator registry and of requests, offers and assignments.
 from pool.api import (  # noqa: E402,F401
-    hotline,  # noqa: E402,F401  (issue 7: the hotline, helper I)
+    hotline,  # noqa: E402,F401
     mediators,
-    reports,  # noqa: E402,F401  (issue 6: indicators, helper E)
+    reports,  # noqa: E402,F401
     requests,
 )

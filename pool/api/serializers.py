@@ -115,7 +115,7 @@ def availability_json(mediator: Mediator) -> dict[str, Any]:
 
 
 def mediator_json(mediator: Mediator) -> dict[str, Any]:
-    """The whole record as API.md describes it, plus ``travel_km``, the staff fields and the
+    """The whole record as docs/api.md describes it, plus ``travel_km``, the staff fields and the
     checks ``obligation_on`` and ``police_certificate_no_entry``. Coordinators' internal notes
     are not part of the API."""
     acknowledgements = sorted(

@@ -1,4 +1,4 @@
-"""The hotline pages (issue 7): a mediator's "telefonisch erreichbar" switch and the caseworkers'
+"""The hotline pages: a mediator's "telefonisch erreichbar" switch and the caseworkers'
 "Jetzt telefonisch dolmetschen"."""
 
 from pool.hotline.routes import bp

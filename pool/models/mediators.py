@@ -35,7 +35,7 @@ LEVELS = ("A2", "B1", "B2", "C1", "C2", "native")
 GERMAN_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 MODES = ("in_person", "phone", "video")
 GENDERS = ("female", "male", "diverse")
-# Domains that exist from the start (API.md); the admin can add more.
+# Domains that exist from the start (docs/api.md); the admin can add more.
 BASE_DOMAIN_NAMES = {
     "education": ("Bildung und Schule", "Education"),
     "health": ("Gesundheit", "Health"),
@@ -99,7 +99,7 @@ class Mediator(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     data_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Checks recorded by the coordination (DESIGN.md §3). The police certificate itself is never
+    # Checks recorded by the coordination. The police certificate itself is never
     # stored: only the date it was seen and that it had no relevant entry.
     interview_on: Mapped[date | None] = mapped_column(Date)
     confidentiality_signed_on: Mapped[date | None] = mapped_column(Date)
@@ -116,7 +116,8 @@ class Mediator(Base):
     staff_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Bumped at the start of every booking transaction: on PostgreSQL the row lock serialises
-    # bookings of one mediator, on SQLite the write lock does (RECIPES.md).
+    # bookings of one mediator, on SQLite the write lock does (docs/architecture.md, "Booking
+    # safety").
     booking_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Availability owned by the mediator.

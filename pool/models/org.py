@@ -64,11 +64,11 @@ class Pool(Base):
     federal_state: Mapped[str] = mapped_column(String(2))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
-    # Rules for becoming a mediator (DESIGN.md §3), per pool.
+    # Rules for becoming a mediator, per pool.
     min_german_level: Mapped[str] = mapped_column(String(6), default="B1", server_default="B1")
     requires_formal_obligation: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     rejected_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
-    # Intake and matching rules (DESIGN.md §3, §5).
+    # Intake and matching rules (docs/architecture.md, "Matching").
     lead_time_working_days: Mapped[int] = mapped_column(default=3, server_default="3")
     excluded_settings: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: list(DEFAULT_EXCLUDED), server_default=DEFAULT_EXCLUDED_JSON
@@ -82,7 +82,7 @@ class Pool(Base):
     offer_expiry_minutes: Mapped[int] = mapped_column(default=24 * 60, server_default="1440")
     # Weights of the soft scores (pool/matching.py DEFAULT_WEIGHTS); missing keys use defaults.
     matching_weights: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
-    # Notifications (DESIGN.md §4): reminders this many hours before each assignment (the
+    # Notifications (sent through the outbox): reminders this many hours before each assignment (the
     # first asks the mediator to confirm), the coordinator alerted when a mediator has not
     # confirmed this many hours before, or a request is still unassigned this many hours before.
     reminder_hours: Mapped[list[int]] = mapped_column(
@@ -94,11 +94,11 @@ class Pool(Base):
     # and what a caseworker can do when nobody is reachable (e.g. a telephone interpreting service).
     hotline_phone: Mapped[str | None] = mapped_column(String(40))
     phone_alternatives: Mapped[str | None] = mapped_column(Text)
-    # Allowances (helper G): the yearly tax-free limit for volunteer work, counted by payment date.
+    # Allowances: the yearly tax-free limit for volunteer work, counted by payment date.
     tax_free_limit_cents: Mapped[int] = mapped_column(default=84000, server_default="84000")
     # Finished requests are anonymised this many months after they ended (pool/services/privacy.py).
     retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
-    # The public language overview without names (/sprachen/<id>, issue 6), switched on per pool.
+    # The public language overview without names (/sprachen/<id>), switched on per pool.
     public_overview: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

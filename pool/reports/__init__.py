@@ -1,4 +1,4 @@
-"""Reports for coordinators and admins: indicators and overviews (issue 6)."""
+"""Reports for coordinators and admins: indicators and overviews."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/berichte")
 
-from pool.reports import overview, routes  # noqa: E402,F401  (overview: helper F)
+from pool.reports import overview, routes  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""The language overview (issue 6): a page, CSV and PDF for coordinators and admins, and the
+"""The language overview: a page, CSV and PDF for coordinators and admins, and the
 public version without names that a pool can switch on (served without sign-in)."""
 
 from __future__ import annotations

@@ -200,7 +200,7 @@ class RequestForm(BaseForm):
         self.count.choices = choices((str(n), str(n)) for n in range(2, MAX_SERIES + 1))
 
     def values(self) -> dict:
-        """The values for ``create_request`` (the names of API.md)."""
+        """The values for ``create_request`` (the names of docs/api.md)."""
         return {
             "language": self.language.data or None,
             "dialect": self.dialect.data or None,

@@ -1,4 +1,4 @@
-"""Allowances for volunteer mediators (DESIGN.md §3): the booking pool's rules in force on the
+"""Allowances for volunteer mediators: the booking pool's rules in force on the
 assignment's day, monthly statements traceable to their assignments, payouts and the yearly
 tax-free limit counted by the date of payment.
 

@@ -1,9 +1,9 @@
-"""Offers, acceptance, direct assignment, cancellation and outcomes (DESIGN.md §3, §5).
+"""Offers, acceptance, direct assignment, cancellation and outcomes.
 
 Every function takes the session, the acting person and ``now``, writes audit events and outbox
 messages, and flushes; the caller commits (and rolls back when an exception comes out).
 
-Booking safety never relies on a check-then-write in Python (RECIPES.md):
+Booking safety never relies on a check-then-write in Python (docs/architecture.md):
 
 - A booking first bumps ``mediators.booking_version`` with an UPDATE. On PostgreSQL that row lock
   is held until commit, so bookings of one mediator run one after the other; on SQLite the write

@@ -1,4 +1,4 @@
-"""Loading the candidate rows of a request and matching them (DESIGN.md §5).
+"""Loading the candidate rows of a request and matching them (docs/architecture.md, "Matching").
 
 A constant number of SQL statements whatever the number of rows, and a cost that follows the
 request's pool and the pools sharing with it, never the size of the installation:

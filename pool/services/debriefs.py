@@ -1,4 +1,4 @@
-"""Debrief requests (issue 7): after a hard assignment a mediator asks to talk about it.
+"""Debrief requests: after a hard assignment a mediator asks to talk about it.
 
 Decided here:
 - a request is possible for the mediator's own assignment once the appointment has started and

@@ -1,4 +1,4 @@
-"""The hotline ("Jetzt telefonisch dolmetschen", issue 7): mediators switch on that they are
+"""The hotline ("Jetzt telefonisch dolmetschen"): mediators switch on that they are
 reachable by phone now; caseworkers find who is reachable for a language and record the call as
 an immediate phone assignment.
 

@@ -1,4 +1,4 @@
-"""Indicators for a period and pools (issue 6): what the page and the API report.
+"""Indicators for a period and pools: what the page and the API report.
 
 A request belongs to the period by its start (``starts_at``, local dates in Europe/Berlin). The
 figures come from a few GROUP BY queries; the medians from one two-column query each. Read only.
@@ -78,7 +78,7 @@ class Summary:
     mediator_no_shows: int = 0
     feedback_average: float | None = None
     feedback_count: int = 0
-    # Debrief requests made in the period (by their date), only the number (issue 7).
+    # Debrief requests made in the period (by their date), only the number.
     debrief_requests: int = 0
 
 
@@ -154,7 +154,7 @@ def compute(
 
 
 def as_json(indicators: Indicators) -> dict[str, Any]:
-    """The API's answer (API.md ``GET /reports/indicators``)."""
+    """The API's answer (``GET /reports/indicators`` in docs/api.md)."""
 
     def summary(s: Summary) -> dict[str, Any]:
         data = asdict(s)

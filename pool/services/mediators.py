@@ -390,7 +390,7 @@ def update_mediator(
 def record_checks(
     session: Session, *, actor: User, mediator: Mediator, checks: dict, now: datetime
 ) -> list[str]:
-    """Record the checks of DESIGN.md §3. Of the police certificate only the date seen and
+    """Record the checks of a mediator. Of the police certificate only the date seen and
     "no relevant entry" are kept, never the document."""
     unknown = set(checks) - set(CHECK_FIELDS)
     if unknown:
@@ -580,7 +580,7 @@ def set_availability(
 
 
 def purge_rejected(session: Session, now: datetime) -> int:
-    """Delete rejected applicants after their pool's retention time (DESIGN.md §3)."""
+    """Delete rejected applicants after their pool's retention time."""
     rows = session.execute(
         select(Mediator, Pool.rejected_retention_days)
         .join(Pool, Pool.id == Mediator.pool_id)

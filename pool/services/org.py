@@ -170,7 +170,7 @@ def _check_settings(
         )
     if public_overview is not None:
         values["public_overview"] = bool(public_overview)
-    # The hotline (issue 7): "" clears the text.
+    # The hotline: "" clears the text.
     texts = (("hotline_phone", hotline_phone, 40), ("phone_alternatives", phone_alternatives, 2000))
     for name, text, limit in texts:
         if text is not None:

@@ -1,5 +1,5 @@
 """Data protection: what is stored about a mediator (export), erasing a mediator who left, and
-the daily retention job (DESIGN.md §6).
+the daily retention job (docs/architecture.md, "Security model").
 
 What stays and what goes is decided here, in one place, and shown to admins on the record of
 processing page (``retention_rules``):
@@ -424,7 +424,7 @@ def delete_police_certificate_records(session: Session, now: datetime) -> int:
 
 
 def delete_old_payouts(session: Session, now: datetime) -> int:
-    """Payouts (helper G's ``payouts``) are kept ``PAYOUT_RETENTION_YEARS`` after the end of the
+    """Payouts (table ``payouts``) are kept ``PAYOUT_RETENTION_YEARS`` after the end of the
     year they were paid in (or, unpaid, the year of their month), then deleted."""
     last_year = now.year - current_app.config["PAYOUT_RETENTION_YEARS"]
     first_kept = add_years(datetime(last_year, 1, 1, tzinfo=UTC).date(), 1)

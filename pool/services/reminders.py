@@ -1,5 +1,6 @@
 """Time-driven messages of the frequent tick: reminders before assignments, the coordinator's
-escalations, and the request to report after an appointment (DESIGN.md §4).
+escalations, and the request to report after an appointment (docs/architecture.md, "Outbox and
+scheduler").
 
 ``run_reminders(session, now)`` flushes and returns counts; the tick commits. Each query selects
 only what is due (by indexed time columns and "already handled" markers), so a tick costs what

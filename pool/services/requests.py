@@ -1,6 +1,6 @@
 """Requests for an interpreter: the pool's intake rules, creating (also as a series) and changing.
 
-``values`` (from the form or the API) use the names of API.md: ``language``, ``dialect``,
+``values`` (from the form or the API) use the names of docs/api.md: ``language``, ``dialect``,
 ``starts_at``, ``duration_minutes``, ``mode``, ``municipality``, ``address``, ``domain``,
 ``setting``, ``gender_preference``, ``gender_required``, ``urgent``, ``urgent_reason``,
 ``professional_present``, ``case_ref``, ``notes`` (``language_code`` and ``domain_code`` are
@@ -70,7 +70,7 @@ MAX_SERIES = 26
 MAX_INTERVAL_DAYS = 365
 # Requests (and every date of a series) at most this far ahead.
 MAX_DAYS_AHEAD = 2 * 366
-GENDER_PREFERENCES = ("female", "male")  # API.md
+GENDER_PREFERENCES = ("female", "male")  # docs/api.md
 TEXT_LIMITS = {
     "language": 8,
     "dialect": 80,
@@ -686,8 +686,7 @@ def _candidate_count(session: Session, request: InterpretingRequest, now: dateti
     except ModuleNotFoundError as exc:
         if exc.name != "pool.services.candidates":
             raise
-        # TODO(issue 4): pool/services/candidates.py is written in parallel; until it exists the
-        # figure stays empty.
+        # Without the candidates module the figure stays empty.
         return None
     count = getattr(candidates, "count_candidates", None)
     if count is not None:
@@ -698,7 +697,7 @@ def _candidate_count(session: Session, request: InterpretingRequest, now: dateti
 def _link(endpoint: str, **values: Any) -> str | None:
     try:
         return external_url(endpoint, **values)
-    except BuildError:  # the page is built by another part of issue 4
+    except BuildError:  # no link to a page that is not registered
         return None
 
 
