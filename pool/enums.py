@@ -8,6 +8,7 @@ exchanged through the API (see docs/api.md), so they never change once released.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
@@ -150,12 +151,14 @@ class LinkPurpose(StrEnum):
     RESET = "reset"
 
 
-def sql_in(column: str, enum: type[StrEnum]) -> str:
-    """``column IN ('a', 'b', …)`` in the enum's order: the text of the check constraints."""
+def sql_in(column: str, enum: Iterable[StrEnum]) -> str:
+    """``column IN ('a', 'b', …)`` in the enum's order: the text of the check constraints.
+
+    ``enum`` is an enum class or a subset of its members (e.g. the levels from A2 on)."""
     values = ", ".join(f"'{member.value}'" for member in enum)
     return f"{column} IN ({values})"
 
 
-def check_in(column: str, enum: type[StrEnum], name: str | None = None) -> CheckConstraint:
+def check_in(column: str, enum: Iterable[StrEnum], name: str | None = None) -> CheckConstraint:
     """A check constraint that keeps ``column`` inside ``enum`` (named after the column)."""
     return CheckConstraint(sql_in(column, enum), name=name or column)

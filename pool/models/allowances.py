@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import AllowanceUnit, check_in
 
-ALLOWANCE_UNITS = ("hour", "half_hour")
 # What the rule's amounts are called (columns in euro cents, never floats).
 AMOUNT_FIELDS = (
     "per_assignment_cents",
@@ -27,7 +27,7 @@ class AllowanceRule(Base):
     __tablename__ = "allowance_rules"
     __table_args__ = (
         UniqueConstraint("pool_id", "valid_from"),
-        CheckConstraint("unit IN ('hour', 'half_hour')", name="unit"),
+        check_in("unit", AllowanceUnit),
         CheckConstraint(
             " AND ".join(f"{name} >= 0" for name in AMOUNT_FIELDS), name="non_negative"
         ),

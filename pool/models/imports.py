@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import ImportStatus, check_in
 from pool.models.org import Pool
-
-IMPORT_STATUSES = ("mapping", "ready", "running", "done")
 
 
 class ImportJob(Base):
     __tablename__ = "import_jobs"
-    __table_args__ = (
-        CheckConstraint("status IN ('mapping', 'ready', 'running', 'done')", name="status"),
-    )
+    __table_args__ = (check_in("status", ImportStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), index=True)

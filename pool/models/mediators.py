@@ -18,35 +18,39 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import Domain as DomainCode
+from pool.enums import Gender, Level, MediatorKind, MediatorStatus, Mode, check_in
 from pool.models.org import Office, Pool
 from pool.models.users import User
 
-KINDS = ("volunteer", "staff")
-STATUSES = ("applied", "active", "paused", "left", "rejected")
+# Kept for pool.api until it reads the enums.
+KINDS = tuple(MediatorKind)
+STATUSES = tuple(MediatorStatus)
+GERMAN_LEVELS = tuple(Level)
+MODES = tuple(Mode)
+GENDERS = tuple(Gender)
 # Allowed status changes (coordinators only).
 STATUS_TRANSITIONS = {
-    "applied": ("active", "rejected"),
-    "active": ("paused", "left"),
-    "paused": ("active", "left"),
-    "left": (),
-    "rejected": (),
+    MediatorStatus.APPLIED: (MediatorStatus.ACTIVE, MediatorStatus.REJECTED),
+    MediatorStatus.ACTIVE: (MediatorStatus.PAUSED, MediatorStatus.LEFT),
+    MediatorStatus.PAUSED: (MediatorStatus.ACTIVE, MediatorStatus.LEFT),
+    MediatorStatus.LEFT: (),
+    MediatorStatus.REJECTED: (),
 }
-LEVELS = ("A2", "B1", "B2", "C1", "C2", "native")
-GERMAN_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
-MODES = ("in_person", "phone", "video")
-GENDERS = ("female", "male", "diverse")
-# Domains that exist from the start (docs/api.md); the admin can add more.
+# The levels of a mediator's other languages: A1 is not enough to interpret.
+LEVELS = tuple(level for level in Level if level is not Level.A1)
+# The names of the domains that exist from the start (docs/api.md); the admin can add more.
 BASE_DOMAIN_NAMES = {
-    "education": ("Bildung und Schule", "Education"),
-    "health": ("Gesundheit", "Health"),
-    "youth_welfare": ("Kinder- und Jugendhilfe", "Youth welfare"),
-    "social_services": ("Soziales", "Social services"),
-    "authorities": ("Behörden und Ämter", "Public authorities"),
-    "other": ("Sonstiges", "Other"),
+    DomainCode.EDUCATION: ("Bildung und Schule", "Education"),
+    DomainCode.HEALTH: ("Gesundheit", "Health"),
+    DomainCode.YOUTH_WELFARE: ("Kinder- und Jugendhilfe", "Youth welfare"),
+    DomainCode.SOCIAL_SERVICES: ("Soziales", "Social services"),
+    DomainCode.AUTHORITIES: ("Behörden und Ämter", "Public authorities"),
+    DomainCode.OTHER: ("Sonstiges", "Other"),
 }
-BASE_DOMAINS = tuple(BASE_DOMAIN_NAMES)
+BASE_DOMAINS = tuple(DomainCode)
 # Work with children and youth needs the police-certificate record (§ 72a SGB VIII).
-POLICE_CERTIFICATE_DOMAINS = ("youth_welfare", "education")
+POLICE_CERTIFICATE_DOMAINS = (DomainCode.YOUTH_WELFARE, DomainCode.EDUCATION)
 POLICE_CERTIFICATE_VALID_YEARS = 5
 
 
@@ -68,10 +72,8 @@ class Domain(Base):
 class Mediator(Base):
     __tablename__ = "mediators"
     __table_args__ = (
-        CheckConstraint("kind IN ('volunteer', 'staff')", name="kind"),
-        CheckConstraint(
-            "status IN ('applied', 'active', 'paused', 'left', 'rejected')", name="status"
-        ),
+        check_in("kind", MediatorKind),
+        check_in("status", MediatorStatus),
         Index("ix_mediators_pool_status", "pool_id", "status"),
     )
 
@@ -80,8 +82,8 @@ class Mediator(Base):
         ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
     pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[str] = mapped_column(String(10), default="volunteer")
-    status: Mapped[str] = mapped_column(String(10), default="applied")
+    kind: Mapped[str] = mapped_column(String(10), default=MediatorKind.VOLUNTEER)
+    status: Mapped[str] = mapped_column(String(10), default=MediatorStatus.APPLIED)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -188,7 +190,7 @@ class MediatorLanguage(Base):
     __tablename__ = "mediator_languages"
     __table_args__ = (
         UniqueConstraint("mediator_id", "language_code"),
-        CheckConstraint("level IN ('A2', 'B1', 'B2', 'C1', 'C2', 'native')", name="level"),
+        check_in("level", LEVELS),
         Index("ix_mediator_languages_language_code", "language_code", "mediator_id"),
     )
 

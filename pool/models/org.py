@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import PoolKind, Setting, check_in
 
 # ISO 3166-2:DE subdivision codes, as the ``holidays`` package uses them.
 FEDERAL_STATES = {
@@ -40,9 +42,17 @@ FEDERAL_STATES = {
     "TH": "Thüringen",
 }
 
-POOL_KINDS = ("district", "municipal")
-DEFAULT_EXCLUDED = ("court", "police", "asylum_hearing", "legally_binding", "medical_report")
-DEFAULT_EXCLUDED_JSON = '["court", "police", "asylum_hearing", "legally_binding", "medical_report"]'
+# Kept for pool.api until it reads the enums.
+POOL_KINDS = tuple(PoolKind)
+# Settings a new pool does not serve until its coordination allows them.
+DEFAULT_EXCLUDED = (
+    Setting.COURT,
+    Setting.POLICE,
+    Setting.ASYLUM_HEARING,
+    Setting.LEGALLY_BINDING,
+    Setting.MEDICAL_REPORT,
+)
+DEFAULT_EXCLUDED_JSON = json.dumps([setting.value for setting in DEFAULT_EXCLUDED])
 
 # A row (pool, partner) means: ``pool`` shares its mediators with ``partner``.
 pool_sharing = Table(
@@ -56,7 +66,7 @@ pool_sharing = Table(
 
 class Pool(Base):
     __tablename__ = "pools"
-    __table_args__ = (CheckConstraint("kind IN ('district', 'municipal')", name="kind"),)
+    __table_args__ = (check_in("kind", PoolKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pool.db import Base, UTCDateTime, utcnow
-
-# held: waits for the recipient's daily digest; digested: went out in a digest.
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "held", "digested")
+from pool.enums import OutboxStatus, check_in
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'held', 'digested')", name="status"
-        ),
+        check_in("status", OutboxStatus),
         Index("ix_outbox_messages_status_due", "status", "due_at"),
         Index("ix_outbox_messages_user_created", "user_id", "created_at"),
     )

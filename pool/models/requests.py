@@ -18,37 +18,27 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import (
+    AssignmentStatus,
+    Mode,
+    OfferStatus,
+    Outcome,
+    RequestStatus,
+    Setting,
+    check_in,
+)
 from pool.models.mediators import Mediator
 from pool.models.org import Office, Pool
 from pool.models.users import User
 
-REQUEST_STATUSES = ("open", "offered", "assigned", "completed", "cancelled", "unfilled")
-OFFER_STATUSES = ("pending", "accepted", "declined", "expired", "withdrawn")
-ASSIGNMENT_STATUSES = ("confirmed", "completed", "cancelled")
+# Kept for pool.api until it reads the enums.
+REQUEST_STATUSES = tuple(RequestStatus)
+OFFER_STATUSES = tuple(OfferStatus)
+ASSIGNMENT_STATUSES = tuple(AssignmentStatus)
+OUTCOMES = tuple(Outcome)
+SETTINGS = tuple(Setting)
 # The longest request (ck_requests_duration): bounds index ranges on starts_at.
 LONGEST_DURATION = timedelta(minutes=600)
-OUTCOMES = ("took_place", "client_no_show", "mediator_no_show", "cancelled_on_site")
-SETTINGS = (
-    "parents_meeting",
-    "counselling",
-    "office_appointment",
-    "home_visit",
-    "medical_appointment",
-    "information_event",
-    "other",
-    "court",
-    "police",
-    "asylum_hearing",
-    "legally_binding",
-    "medical_report",
-)
-DEFAULT_EXCLUDED_SETTINGS = (
-    "court",
-    "police",
-    "asylum_hearing",
-    "legally_binding",
-    "medical_report",
-)
 
 
 class PoolClosure(Base):
@@ -80,11 +70,8 @@ class InterpretingRequest(Base):
 
     __tablename__ = "requests"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('open', 'offered', 'assigned', 'completed', 'cancelled', 'unfilled')",
-            name="status",
-        ),
-        CheckConstraint("mode IN ('in_person', 'phone', 'video')", name="mode"),
+        check_in("status", RequestStatus),
+        check_in("mode", Mode),
         CheckConstraint("duration_minutes BETWEEN 5 AND 600", name="duration"),
         Index("ix_requests_pool_status_starts", "pool_id", "status", "starts_at"),
         Index("ix_requests_office_starts", "office_id", "starts_at"),
@@ -118,7 +105,7 @@ class InterpretingRequest(Base):
     # Pseudonymous: for continuity and conflicts of interest, never a name.
     case_ref: Mapped[str | None] = mapped_column(String(60))
     notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=RequestStatus.OPEN)
     candidates_at_intake: Mapped[int | None]
     unfillable_reason: Mapped[str | None] = mapped_column(String(500))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
@@ -143,15 +130,13 @@ class InterpretingRequest(Base):
 
     @property
     def active_assignment(self) -> Assignment | None:
-        return next((a for a in self.assignments if a.status != "cancelled"), None)
+        return next((a for a in self.assignments if a.status != AssignmentStatus.CANCELLED), None)
 
 
 class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')", name="status"
-        ),
+        check_in("status", OfferStatus),
         UniqueConstraint("request_id", "mediator_id", "created_at"),
         Index("ix_offers_mediator_status", "mediator_id", "status"),
         Index("ix_offers_status_expires", "status", "expires_at"),
@@ -162,7 +147,7 @@ class Offer(Base):
         ForeignKey("requests.id", ondelete="CASCADE"), index=True
     )
     mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=OfferStatus.PENDING)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -180,13 +165,13 @@ class Assignment(Base):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        CheckConstraint("status IN ('confirmed', 'completed', 'cancelled')", name="status"),
+        check_in("status", AssignmentStatus),
         Index(
             "uq_assignments_active_request",
             "request_id",
             unique=True,
-            sqlite_where=text("status <> 'cancelled'"),
-            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text(f"status <> '{AssignmentStatus.CANCELLED}'"),
+            postgresql_where=text(f"status <> '{AssignmentStatus.CANCELLED}'"),
         ),
         Index("ix_assignments_mediator_starts", "mediator_id", "starts_at"),
         Index("ix_assignments_status_starts", "status", "starts_at"),
@@ -199,7 +184,7 @@ class Assignment(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="RESTRICT"))
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(10), default="confirmed")
+    status: Mapped[str] = mapped_column(String(10), default=AssignmentStatus.CONFIRMED)
     # Copied from the request (with the mode) so overlap checks need no join.
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

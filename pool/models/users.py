@@ -8,9 +8,11 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
+from pool.enums import LinkPurpose, Role, check_in
 from pool.models.org import Office, Pool
 
-ROLES = ("admin", "coordinator", "caseworker", "mediator")
+# Kept for pool.api until it reads the enums.
+ROLES = tuple(Role)
 
 
 class User(Base):
@@ -60,15 +62,15 @@ class User(Base):
 
     @property
     def role_names(self) -> list[str]:
-        return sorted({r.role for r in self.roles}, key=ROLES.index)
+        return sorted({r.role for r in self.roles}, key=list(Role).index)
 
     @property
     def coordinated_pool_ids(self) -> list[int]:
-        return sorted(r.pool_id for r in self.roles if r.role == "coordinator" and r.pool_id)
+        return sorted(r.pool_id for r in self.roles if r.role == Role.COORDINATOR and r.pool_id)
 
     @property
     def caseworker_office_ids(self) -> list[int]:
-        return sorted(r.office_id for r in self.roles if r.role == "caseworker" and r.office_id)
+        return sorted(r.office_id for r in self.roles if r.role == Role.CASEWORKER and r.office_id)
 
 
 class UserRole(Base):
@@ -77,12 +79,12 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "pool_id", "office_id"),
-        CheckConstraint("role IN ('admin', 'coordinator', 'caseworker', 'mediator')", name="role"),
+        check_in("role", Role),
         CheckConstraint(
-            "(role = 'admin' AND pool_id IS NULL AND office_id IS NULL)"
-            " OR (role = 'coordinator' AND pool_id IS NOT NULL AND office_id IS NULL)"
-            " OR (role = 'caseworker' AND office_id IS NOT NULL AND pool_id IS NULL)"
-            " OR (role = 'mediator' AND pool_id IS NOT NULL AND office_id IS NULL)",
+            f"(role = '{Role.ADMIN}' AND pool_id IS NULL AND office_id IS NULL)"
+            f" OR (role = '{Role.COORDINATOR}' AND pool_id IS NOT NULL AND office_id IS NULL)"
+            f" OR (role = '{Role.CASEWORKER}' AND office_id IS NOT NULL AND pool_id IS NULL)"
+            f" OR (role = '{Role.MEDIATOR}' AND pool_id IS NOT NULL AND office_id IS NULL)",
             name="scope",
         ),
     )
@@ -122,7 +124,7 @@ class OneTimeToken(Base):
     """A one-time link for an invitation or a password reset; only its hash is stored."""
 
     __tablename__ = "one_time_tokens"
-    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),)
+    __table_args__ = (check_in("purpose", LinkPurpose),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
