@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError
 
 from pool import audit
+from pool.enums import Role
 from pool.i18n import gettext as _
 from pool.labels import SETTING_LABELS
 from pool.languages import language_name
@@ -212,7 +213,7 @@ def feed(session: Session, user: User, now: datetime) -> str:
 
 
 def may_have_feed(user: User) -> bool:
-    return user.active and (user.has_role("mediator") or user.has_role("caseworker"))
+    return user.active and (user.has_role(Role.MEDIATOR) or user.has_role(Role.CASEWORKER))
 
 
 def hash_token(token: str) -> str:

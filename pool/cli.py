@@ -17,6 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from pool.db import db_session, get_db, utcnow
+from pool.enums import Role
 from pool.mail import Mailer
 from pool.models import ROLES, Office, Pool
 
@@ -108,11 +109,11 @@ def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> Non
     session = db_session()
     grants = []
     for role in roles:
-        if role in ("coordinator", "mediator"):
+        if role in (Role.COORDINATOR, Role.MEDIATOR):
             if not pool_ref:
                 raise click.UsageError(f"--pool is needed for the role {role}")
             grants.append((role, _find_pool(session, pool_ref).id, None))
-        elif role == "caseworker":
+        elif role == Role.CASEWORKER:
             if not office_ref:
                 raise click.UsageError("--office is needed for the role caseworker")
             grants.append((role, None, _find_office(session, office_ref).id))

@@ -24,6 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from pool.enums import Role
 from pool.i18n import BERLIN
 from pool.models import (
     Assignment,
@@ -64,10 +65,10 @@ TOWN_OFFICES = (("Bürgerbüro Neustadt", "BB-1000"), ("Kita Sonnenblume", "KITA
 
 # (e-mail, name, role)
 DEMO_USERS = (
-    ("admin@demo.example", "Anna Admin", "admin"),
-    ("koordination@demo.example", "Karin Koordination", "coordinator"),
-    ("sachbearbeitung@demo.example", "Sven Sachbearbeitung", "caseworker"),
-    ("sprachmittlung@demo.example", "Samira Sprachmittlung", "mediator"),
+    ("admin@demo.example", "Anna Admin", Role.ADMIN),
+    ("koordination@demo.example", "Karin Koordination", Role.COORDINATOR),
+    ("sachbearbeitung@demo.example", "Sven Sachbearbeitung", Role.CASEWORKER),
+    ("sprachmittlung@demo.example", "Samira Sprachmittlung", Role.MEDIATOR),
 )
 DEMO_MEDIATOR_EMAIL = "sprachmittlung@demo.example"
 
@@ -134,10 +135,10 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     session.flush()
     youth_office = next(o for o in district.offices if o.name == "Jugendamt")
     grants = {
-        "admin": [("admin", None, None)],
-        "coordinator": [("coordinator", district.id, None)],
-        "caseworker": [("caseworker", None, youth_office.id)],
-        "mediator": [("mediator", district.id, None)],
+        Role.ADMIN: [(Role.ADMIN, None, None)],
+        Role.COORDINATOR: [(Role.COORDINATOR, district.id, None)],
+        Role.CASEWORKER: [(Role.CASEWORKER, None, youth_office.id)],
+        Role.MEDIATOR: [(Role.MEDIATOR, district.id, None)],
     }
     for email, name, role in DEMO_USERS:
         create_user(
@@ -366,7 +367,7 @@ def load_demo_registry(session: Session, *, now: datetime) -> None:
 
     # The demo login of the role "mediator" becomes a deployable mediator (Arabic and French).
     samira = _user(session, DEMO_MEDIATOR_EMAIL)
-    samira.roles = [r for r in samira.roles if r.role != "mediator"]  # create_mediator adds it
+    samira.roles = [r for r in samira.roles if r.role != Role.MEDIATOR]  # create_mediator adds it
     session.flush()
     spec = _m("Samira Sprachmittlung", "sprachmittlung", [AR_LEVANTINE, ("fr", "C1", ())],
               gender="female", municipalities=("Neustadt", "Altdorf"),

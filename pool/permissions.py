@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import Role
 from pool.models import Mediator, Office, Pool, User, pool_sharing
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,7 +61,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 def visible_pool_ids(user: User) -> list[int] | None:
     """Pools whose data the user may see as a coordinator; ``None`` means all (admin)."""
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         return None
     return user.coordinated_pool_ids
 
@@ -70,7 +71,7 @@ def load_pool(session: Session, user: User, pool_id: int, *, manage: bool = Fals
     pool = session.get(Pool, pool_id)
     if pool is None:
         abort(404)
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         return pool
     if not manage and pool.id in user.coordinated_pool_ids:
         return pool
@@ -82,7 +83,7 @@ def load_office(session: Session, user: User, office_id: int, *, manage: bool = 
     office = session.get(Office, office_id)
     if office is None:
         abort(404)
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         return office
     if not manage and (
         office.pool_id in user.coordinated_pool_ids or office.id in user.caseworker_office_ids
@@ -93,7 +94,7 @@ def load_office(session: Session, user: User, office_id: int, *, manage: bool = 
 
 
 def load_user_for_admin(session: Session, user: User, user_id: int) -> User:
-    if not user.has_role("admin"):
+    if not user.has_role(Role.ADMIN):
         deny("user", user_id)
     target = session.get(User, user_id)
     if target is None:
@@ -107,7 +108,7 @@ def load_user_for_admin(session: Session, user: User, user_id: int) -> User:
 def mediator_pool_ids(session: Session, user: User) -> tuple[set[int], set[int]] | None:
     """For a coordinator: (pools whose mediators they manage, pools whose mediators they may see,
     i.e. their own and those that share with them). ``None`` for an admin: all pools."""
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         return None
     own = set(user.coordinated_pool_ids)
     if not own:
@@ -167,7 +168,7 @@ def request_access(session: Session, user: User, request_obj) -> str | None:
     "mediator" (the mediator it is offered or assigned to), or None."""
     from pool.models import Assignment, Offer
 
-    if user.has_role("admin") or request_obj.pool_id in user.coordinated_pool_ids:
+    if user.has_role(Role.ADMIN) or request_obj.pool_id in user.coordinated_pool_ids:
         return "manage"
     if request_obj.office_id in user.caseworker_office_ids:
         return "office"

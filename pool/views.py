@@ -5,42 +5,43 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
+from pool.enums import Role
 from pool.i18n import current_language
 from pool.i18n import lazy_gettext as _l
 
 # (endpoint, label, roles that see it); an empty tuple means everyone signed in.
 NAVIGATION = (
     ("main.index", _l("Start"), ()),
-    ("requests.queue", _l("Anfragen prüfen"), ("coordinator", "admin")),
-    ("requests.index", _l("Einsatzanfragen"), ("caseworker", "coordinator")),
-    ("requests.offers", _l("Angebote und Einsätze"), ("mediator",)),
-    ("hotline.find", _l("Jetzt telefonisch dolmetschen"), ("caseworker", "coordinator")),
-    ("hotline.reachable", _l("Telefonisch erreichbar"), ("mediator",)),
-    ("requests.debriefs", _l("Gesprächswünsche"), ("coordinator",)),
-    ("mediators.index", _l("Sprachmittler:innen"), ("coordinator", "admin")),
-    ("privacy.audit_log", _l("Protokoll"), ("coordinator", "admin")),
-    ("reports.indicators", _l("Berichte"), ("coordinator", "admin")),
-    ("allowances.index", _l("Aufwandsentschädigung"), ("coordinator", "admin")),
-    ("me.availability", _l("Verfügbarkeit"), ("mediator",)),
-    ("me.guidelines", _l("Leitlinien"), ("mediator",)),
-    ("me.profile", _l("Meine Angaben"), ("mediator",)),
-    ("privacy.my_data", _l("Meine Daten"), ("mediator",)),
-    ("admin.index", _l("Verwaltung"), ("admin",)),
-    ("admin.pools", _l("Pools"), ("admin",)),
-    ("admin.offices", _l("Dienststellen"), ("admin",)),
-    ("admin.users", _l("Benutzer"), ("admin",)),
-    ("admin.trainings", _l("Schulungen"), ("admin",)),
-    ("admin.guidelines", _l("Leitlinien"), ("admin",)),
+    ("requests.queue", _l("Anfragen prüfen"), (Role.COORDINATOR, Role.ADMIN)),
+    ("requests.index", _l("Einsatzanfragen"), (Role.CASEWORKER, Role.COORDINATOR)),
+    ("requests.offers", _l("Angebote und Einsätze"), (Role.MEDIATOR,)),
+    ("hotline.find", _l("Jetzt telefonisch dolmetschen"), (Role.CASEWORKER, Role.COORDINATOR)),
+    ("hotline.reachable", _l("Telefonisch erreichbar"), (Role.MEDIATOR,)),
+    ("requests.debriefs", _l("Gesprächswünsche"), (Role.COORDINATOR,)),
+    ("mediators.index", _l("Sprachmittler:innen"), (Role.COORDINATOR, Role.ADMIN)),
+    ("privacy.audit_log", _l("Protokoll"), (Role.COORDINATOR, Role.ADMIN)),
+    ("reports.indicators", _l("Berichte"), (Role.COORDINATOR, Role.ADMIN)),
+    ("allowances.index", _l("Aufwandsentschädigung"), (Role.COORDINATOR, Role.ADMIN)),
+    ("me.availability", _l("Verfügbarkeit"), (Role.MEDIATOR,)),
+    ("me.guidelines", _l("Leitlinien"), (Role.MEDIATOR,)),
+    ("me.profile", _l("Meine Angaben"), (Role.MEDIATOR,)),
+    ("privacy.my_data", _l("Meine Daten"), (Role.MEDIATOR,)),
+    ("admin.index", _l("Verwaltung"), (Role.ADMIN,)),
+    ("admin.pools", _l("Pools"), (Role.ADMIN,)),
+    ("admin.offices", _l("Dienststellen"), (Role.ADMIN,)),
+    ("admin.users", _l("Benutzer"), (Role.ADMIN,)),
+    ("admin.trainings", _l("Schulungen"), (Role.ADMIN,)),
+    ("admin.guidelines", _l("Leitlinien"), (Role.ADMIN,)),
     ("notifications.messages", _l("Nachrichten"), ()),
     ("auth.profile", _l("Mein Profil"), ()),
 )
 
 
 ROLE_LABELS = {
-    "admin": _l("Administration"),
-    "coordinator": _l("Koordination"),
-    "caseworker": _l("Sachbearbeitung"),
-    "mediator": _l("Sprachmittlung"),
+    Role.ADMIN: _l("Administration"),
+    Role.COORDINATOR: _l("Koordination"),
+    Role.CASEWORKER: _l("Sachbearbeitung"),
+    Role.MEDIATOR: _l("Sprachmittlung"),
 }
 
 

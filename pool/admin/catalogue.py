@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from pool.admin.catalogue_forms import DomainForm, GuidelineForm, NewTrainingForm, TrainingForm
 from pool.admin.routes import _actor, _get_or_404, bp
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import choices, has_forbidden_characters, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -39,7 +40,7 @@ def domain_name(domain: Domain) -> str:
 
 
 @bp.get("/trainings")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def trainings():
     rows = db_session().scalars(select(Training).order_by(Training.name)).all()
     names = {d.code: domain_name(d) for d in _domains()}
@@ -65,7 +66,7 @@ def _training_values(form: TrainingForm) -> dict:
 
 
 @bp.route("/trainings/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def training_new():
     form = _training_form(NewTrainingForm, None)
     if form.validate_on_submit():
@@ -88,7 +89,7 @@ def training_new():
 
 
 @bp.route("/trainings/<int:training_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def training_edit(training_id: int):
     training = _get_or_404(Training, training_id)
     form = _training_form(TrainingForm, training)
@@ -143,7 +144,7 @@ def _active_mediators() -> int:
 
 
 @bp.get("/guidelines")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def guidelines():
     rows = (
         db_session()
@@ -159,7 +160,7 @@ def guidelines():
 
 
 @bp.get("/guidelines/<int:guideline_id>")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def guideline_detail(guideline_id: int):
     guideline = _get_or_404(Guideline, guideline_id)
     versions = (
@@ -190,7 +191,7 @@ def _preset_code() -> str | None:
 
 
 @bp.route("/guidelines/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def guideline_new():
     s = db_session()
     form = GuidelineForm()
@@ -261,7 +262,7 @@ def _flash_published(guideline: Guideline) -> None:
 
 
 @bp.route("/domains", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def domains():
     form = DomainForm()
     if form.validate_on_submit():

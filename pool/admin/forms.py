@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from pool.enums import Role
 from pool.forms import BaseForm, choices, email_validators
 from pool.i18n import lazy_gettext as _l
 from pool.models import FEDERAL_STATES
@@ -338,19 +339,23 @@ class UserForm(BaseForm):
     def grants(self) -> list[tuple[str, int | None, int | None]]:
         result: list[tuple[str, int | None, int | None]] = []
         if self.is_admin.data:
-            result.append(("admin", None, None))
-        result += [("coordinator", pool_id, None) for pool_id in self.coordinator_pools.data or []]
+            result.append((Role.ADMIN, None, None))
         result += [
-            ("caseworker", None, office_id) for office_id in self.caseworker_offices.data or []
+            (Role.COORDINATOR, pool_id, None) for pool_id in self.coordinator_pools.data or []
         ]
-        result += [("mediator", pool_id, None) for pool_id in self.mediator_pools.data or []]
+        result += [
+            (Role.CASEWORKER, None, office_id) for office_id in self.caseworker_offices.data or []
+        ]
+        result += [(Role.MEDIATOR, pool_id, None) for pool_id in self.mediator_pools.data or []]
         return result
 
     def set_grants(self, roles) -> None:
-        self.is_admin.data = any(r.role == "admin" for r in roles)
-        self.coordinator_pools.data = sorted(r.pool_id for r in roles if r.role == "coordinator")
-        self.caseworker_offices.data = sorted(r.office_id for r in roles if r.role == "caseworker")
-        self.mediator_pools.data = sorted(r.pool_id for r in roles if r.role == "mediator")
+        self.is_admin.data = any(r.role == Role.ADMIN for r in roles)
+        self.coordinator_pools.data = sorted(r.pool_id for r in roles if r.role == Role.COORDINATOR)
+        self.caseworker_offices.data = sorted(
+            r.office_id for r in roles if r.role == Role.CASEWORKER
+        )
+        self.mediator_pools.data = sorted(r.pool_id for r in roles if r.role == Role.MEDIATOR)
 
 
 STATUS_LABELS = {

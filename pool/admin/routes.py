@@ -21,6 +21,7 @@ from pool.admin.forms import (
     to_int,
 )
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import ConfirmForm, add_form_error, choices, save
 from pool.i18n import gettext as _
 from pool.i18n import ngettext
@@ -59,7 +60,7 @@ def _all_pools() -> list[Pool]:
 
 
 @bp.get("/")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def index():
     s = db_session()
     counts = {
@@ -90,7 +91,7 @@ def index():
 
 
 @bp.get("/pools")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def pools():
     s = db_session()
     rows = s.scalars(select(Pool).options(selectinload(Pool.shares_with)).order_by(Pool.name)).all()
@@ -125,7 +126,7 @@ def _pool_values(form: PoolForm) -> dict:
 
 
 @bp.route("/pools/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def pool_new():
     form = _pool_form(None)
     if form.validate_on_submit():
@@ -144,7 +145,7 @@ def pool_new():
 
 
 @bp.route("/pools/<int:pool_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def pool_edit(pool_id: int):
     pool = _get_or_404(Pool, pool_id)
     form = _pool_form(pool)
@@ -175,7 +176,7 @@ def _pool_choices(all_pools: list[Pool]):
 
 
 @bp.get("/offices")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def offices():
     all_pools = _all_pools()
     form = OfficeFilterForm(request.args)
@@ -189,7 +190,7 @@ def offices():
         db_session()
         .execute(
             select(UserRole.office_id, func.count(UserRole.id))
-            .where(UserRole.role == "caseworker")
+            .where(UserRole.role == Role.CASEWORKER)
             .group_by(UserRole.office_id)
         )
         .all()
@@ -243,7 +244,7 @@ def _selected_pool(form: OfficeForm) -> Pool | None:
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def office_new():
     form = _office_form(None)
     if form.validate_on_submit() and (pool := _selected_pool(form)) is not None:
@@ -262,7 +263,7 @@ def office_new():
 
 
 @bp.route("/offices/<int:office_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def office_edit(office_id: int):
     office = _get_or_404(Office, office_id)
     form = _office_form(office)
@@ -320,7 +321,7 @@ USER_SEARCH_KEY = "admin_user_search"
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def users():
     """The user list. Role and status filters travel in the URL; the typed search text is sent by
     POST and kept in the session, so no name or e-mail address appears in a URL or access log."""
@@ -397,7 +398,7 @@ def _user_form(user: User | None) -> tuple[UserForm, list]:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_new():
     form, office_groups = _user_form(None)
     if form.validate_on_submit():
@@ -428,7 +429,7 @@ def user_new():
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_edit(user_id: int):
     user = _get_or_404(User, user_id)
     form, office_groups = _user_form(user)
@@ -453,7 +454,7 @@ def user_edit(user_id: int):
                 session.clear()
                 login_user(user)
             flash(_("Die Änderungen für %(name)s sind gespeichert.", name=user.name), "success")
-            if user.id == actor.id and not user.has_role("admin"):
+            if user.id == actor.id and not user.has_role(Role.ADMIN):
                 return redirect(url_for("main.index"))
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template(
@@ -482,7 +483,7 @@ def _user_action(user_id: int, action, success):
 
 
 @bp.post("/users/<int:user_id>/invite")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_invite(user_id: int):
     def resend(s, *, actor, user):
         user_service.resend_invitation(s, actor=actor, user=user, now=utcnow())
@@ -498,7 +499,7 @@ def user_invite(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_deactivate(user_id: int):
     return _user_action(
         user_id,
@@ -510,7 +511,7 @@ def user_deactivate(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/reactivate")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_reactivate(user_id: int):
     return _user_action(
         user_id,
@@ -523,7 +524,7 @@ def user_reactivate(user_id: int):
 
 
 @bp.get("/messages")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def messages():
     """Failed messages, the latest attempt first, each with a button to send it again."""
     s = db_session()
@@ -568,13 +569,13 @@ def _retry(message_id: int | None):
 
 
 @bp.post("/messages/<int:message_id>/retry")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def message_retry(message_id: int):
     _get_or_404(OutboxMessage, message_id)
     return _retry(message_id)
 
 
 @bp.post("/messages/retry-all")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def messages_retry_all():
     return _retry(None)

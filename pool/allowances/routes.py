@@ -29,6 +29,7 @@ from pool.allowances.forms import (
 )
 from pool.db import db_session, utcnow
 from pool.downloads import csv_text, download
+from pool.enums import Role
 from pool.forms import ConfirmForm, choices, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -39,7 +40,7 @@ from pool.pdf import table_pdf
 from pool.permissions import deny, load_pool, mediator_access, roles_required, visible_pool_ids
 from pool.services import allowances as service
 
-COORDINATION = ("coordinator", "admin")
+COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 
 
 def _actor() -> User:

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from pool import calendar
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import ConfirmForm
 from pool.i18n import gettext as _
 from pool.models import User
@@ -21,7 +22,7 @@ from pool.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
-ROLES = ("mediator", "caseworker")
+ROLES = (Role.MEDIATOR, Role.CASEWORKER)
 
 
 def _actor() -> User:
@@ -36,8 +37,8 @@ def _page(feed_url: str | None = None, status: int = 200):
         active=user.calendar_token_hash is not None,
         since=user.calendar_token_created_at,
         feed_url=feed_url,
-        as_caseworker=user.has_role("caseworker"),
-        as_mediator=user.has_role("mediator"),
+        as_caseworker=user.has_role(Role.CASEWORKER),
+        as_mediator=user.has_role(Role.MEDIATOR),
     ), status
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import ConfirmForm, add_form_error, save
 from pool.hotline.forms import CallForm, PhoneConsentForm, ReachableForm
 from pool.i18n import BERLIN, current_language, format_when
@@ -81,7 +82,7 @@ def _own_mediator() -> Mediator | None:
 
 
 @bp.route("/erreichbar", methods=["GET", "POST"])
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def reachable():
     mediator = _own_mediator()
     if mediator is None:
@@ -105,7 +106,7 @@ def reachable():
 
 
 @bp.post("/erreichbar/aus")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def switch_off():
     mediator = _own_mediator()
     if mediator is None or not ConfirmForm().validate_on_submit():
@@ -120,7 +121,7 @@ def switch_off():
 
 
 @bp.post("/erreichbar/telefonnummer")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def phone_consent():
     mediator = _own_mediator()
     form = PhoneConsentForm()
@@ -156,7 +157,7 @@ def _int(raw: str | None) -> int | None:
 
 
 @bp.get("/jetzt-dolmetschen")
-@roles_required("caseworker", "coordinator")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR)
 def find():
     session = db_session()
     offices = _offices(session)
@@ -183,7 +184,7 @@ def find():
 
 
 @bp.post("/jetzt-dolmetschen/anruf")
-@roles_required("caseworker")
+@roles_required(Role.CASEWORKER)
 def record_call():
     session = db_session()
     form = CallForm()

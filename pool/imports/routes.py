@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import ConfirmForm, choices
 from pool.i18n import gettext as _
 from pool.imports import parsing
@@ -53,13 +54,13 @@ def _actor() -> User:
 
 def _pools_for(user: User) -> list[Pool]:
     query = select(Pool).order_by(Pool.name)
-    if not user.has_role("admin"):
+    if not user.has_role(Role.ADMIN):
         query = query.where(Pool.id.in_(user.coordinated_pool_ids or [-1]))
     return list(db_session().scalars(query))
 
 
 def _may_import_into(user: User, pool_id: int) -> bool:
-    return user.has_role("admin") or pool_id in user.coordinated_pool_ids
+    return user.has_role(Role.ADMIN) or pool_id in user.coordinated_pool_ids
 
 
 def _load_job(job_id: int) -> ImportJob:
@@ -75,7 +76,7 @@ def _load_job(job_id: int) -> ImportJob:
 
 def _open_jobs(user: User) -> list[ImportJob]:
     query = select(ImportJob).where(ImportJob.status != "done").order_by(ImportJob.created_at)
-    if not user.has_role("admin"):
+    if not user.has_role(Role.ADMIN):
         query = query.where(ImportJob.pool_id.in_(user.coordinated_pool_ids or [-1]))
     return list(db_session().scalars(query.limit(20)))
 
@@ -84,7 +85,7 @@ def _open_jobs(user: User) -> list[ImportJob]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def index():
     actor = _actor()
     pools = _pools_for(actor)
@@ -134,7 +135,7 @@ def _samples(job: ImportJob, count: int = 3) -> list[list[str]]:
 
 
 @bp.route("/<int:job_id>/mapping", methods=["GET", "POST"])
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def mapping(job_id: int):
     job = _load_job(job_id)
     if job.status not in ("mapping", "ready"):
@@ -176,7 +177,7 @@ def _languages_text(values: dict) -> str:
 
 
 @bp.get("/<int:job_id>")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def job(job_id: int):
     job = _load_job(job_id)
     if job.status == "mapping":
@@ -210,7 +211,7 @@ def job(job_id: int):
 
 
 @bp.post("/<int:job_id>/confirm")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def confirm(job_id: int):
     job = _load_job(job_id)
     form = ConfirmForm()
@@ -229,7 +230,7 @@ def confirm(job_id: int):
 
 
 @bp.post("/<int:job_id>/continue")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def proceed(job_id: int):
     job = _load_job(job_id)
     form = ConfirmForm()
@@ -259,7 +260,7 @@ def _next_chunk(job: ImportJob):
 
 
 @bp.post("/<int:job_id>/discard")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def discard(job_id: int):
     job = _load_job(job_id)
     form = ConfirmForm()

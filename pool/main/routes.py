@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from pool import deployability
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.labels import MODE_LABELS
 from pool.models import (
     Assignment,
@@ -36,7 +37,7 @@ def index():
     session = db_session()
     user = current_user
     context: dict = {}
-    if user.has_role("coordinator"):
+    if user.has_role(Role.COORDINATOR):
         pools = session.scalars(
             select(Pool).where(Pool.id.in_(user.coordinated_pool_ids)).order_by(Pool.name)
         ).all()
@@ -44,17 +45,19 @@ def index():
             session.execute(
                 select(Office.pool_id, func.count(func.distinct(UserRole.user_id)))
                 .join(UserRole, UserRole.office_id == Office.id)
-                .where(Office.pool_id.in_(user.coordinated_pool_ids), UserRole.role == "caseworker")
+                .where(
+                    Office.pool_id.in_(user.coordinated_pool_ids), UserRole.role == Role.CASEWORKER
+                )
                 .group_by(Office.pool_id)
             ).all()
         )
         context["coordinated_pools"] = [(p, caseworkers.get(p.id, 0)) for p in pools]
-    if user.has_role("caseworker"):
-        context["caseworker_roles"] = [r for r in user.roles if r.role == "caseworker"]
-    if user.has_role("mediator"):
-        context["mediator_roles"] = [r for r in user.roles if r.role == "mediator"]
+    if user.has_role(Role.CASEWORKER):
+        context["caseworker_roles"] = [r for r in user.roles if r.role == Role.CASEWORKER]
+    if user.has_role(Role.MEDIATOR):
+        context["mediator_roles"] = [r for r in user.roles if r.role == Role.MEDIATOR]
         context["mediator_start"] = _mediator_start(session, user)
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         context["admin_counts"] = {
             "pools": session.scalar(select(func.count(Pool.id))),
             "offices": session.scalar(select(func.count(Office.id))),

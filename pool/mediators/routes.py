@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 from pool import audit, deployability
 from pool.db import db_session, utcnow
 from pool.downloads import csv_cell, csv_writer, download
+from pool.enums import Role
 from pool.forms import add_form_error, choices, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -68,7 +69,7 @@ from pool.views import page_number
 
 bp = Blueprint("mediators", __name__)
 
-COORDINATION = ("coordinator", "admin")
+COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 PER_PAGE = 50
 SEARCH_KEY = "mediator_search"
 EXPORT_BATCH = 500

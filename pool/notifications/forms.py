@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtforms import SubmitField
 
+from pool.enums import Role
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.notify import CATEGORIES, DIGEST_HOUR
@@ -12,10 +13,10 @@ from pool.selfservice.forms import TimeOfDayField
 
 # Which categories matter to whom; "account" matters to everyone.
 ROLE_CATEGORIES = {
-    "caseworker": ("requests", "reminders", "reports"),
-    "mediator": ("offers", "assignments", "reminders", "reports", "registry"),
-    "coordinator": ("coordination", "alerts"),
-    "admin": ("coordination", "alerts"),
+    Role.CASEWORKER: ("requests", "reminders", "reports"),
+    Role.MEDIATOR: ("offers", "assignments", "reminders", "reports", "registry"),
+    Role.COORDINATOR: ("coordination", "alerts"),
+    Role.ADMIN: ("coordination", "alerts"),
 }
 
 # Why a category always comes at once.

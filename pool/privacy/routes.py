@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from pool import audit
 from pool.db import db_session, utcnow
 from pool.downloads import csv_cell, csv_writer, download
+from pool.enums import Role
 from pool.forms import save
 from pool.i18n import BERLIN, format_day, format_when
 from pool.i18n import gettext as _
@@ -74,7 +75,7 @@ def _stored_form() -> tuple[AuditFilterForm, bool]:
 
 
 @bp.route("/audit", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def audit_log():
     """Filters are sent by POST and kept in the session; the page number travels in the URL."""
     if request.method == "POST":
@@ -118,7 +119,7 @@ def _details_text(details: dict | None) -> str:
 
 
 @bp.route("/audit.csv")
-@roles_required("admin", "coordinator")
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def audit_csv():
     """The filtered events as CSV (at most CSV_MAX_ROWS, newest first)."""
     actor = _actor()
@@ -182,7 +183,7 @@ def _display(value) -> str:
 
 
 @bp.route("/meine-daten")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def my_data():
     mediator = own_mediator(db_session(), _actor())
     if mediator is None:
@@ -198,7 +199,7 @@ def my_data():
 
 
 @bp.route("/meine-daten/download")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def my_data_download():
     actor = _actor()
     s = db_session()
@@ -219,7 +220,7 @@ def my_data_download():
 
 
 @bp.route("/mediators/<int:mediator_id>/daten-loeschen", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@roles_required(Role.ADMIN, Role.COORDINATOR)
 def erase(mediator_id: int):
     s = db_session()
     actor = _actor()
@@ -247,7 +248,7 @@ def erase(mediator_id: int):
 
 
 @bp.route("/datenschutz")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def record_of_processing():
     return render_template("privacy/record.html", rules=privacy.retention_rules(db_session()))
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from pool.admin.forms import Select, optional_int
 from pool.db import db_session, utcnow
 from pool.downloads import download
+from pool.enums import Role
 from pool.forms import BaseForm, choices
 from pool.i18n import BERLIN, current_language, format_day
 from pool.i18n import gettext as _
@@ -78,7 +79,7 @@ def _download(data: bytes, mimetype: str, extension: str) -> Response:
 
 
 @bp.get("/sprachen")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def overview():
     form, pools = _selected_pools()
     return render_template(
@@ -92,7 +93,7 @@ def overview():
 
 
 @bp.get("/sprachen.csv")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def overview_csv():
     _form, pools = _selected_pools()
     headers, rows = service.table(_overview(pools))
@@ -100,7 +101,7 @@ def overview_csv():
 
 
 @bp.get("/sprachen.pdf")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def overview_pdf():
     _form, pools = _selected_pools()
     headers, rows = service.table(_overview(pools))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import choices
 from pool.i18n import BERLIN, current_language
 from pool.i18n import gettext as _
@@ -54,7 +55,7 @@ def _pool_id(raw: str | None) -> int | None | str:
 
 
 @bp.get("")
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def indicators():
     session = db_session()
     user = current_user._get_current_object()

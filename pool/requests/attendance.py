@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.i18n import current_language
 from pool.i18n import gettext as _
 from pool.models import Assignment
@@ -91,7 +92,7 @@ def attendance_confirm(token: str):
 
 
 @bp.post("/assignments/<int:assignment_id>/attendance")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def assignment_attendance(assignment_id: int):
     s = db_session()
     assignment = load_assignment(s, current_user, assignment_id, need="mediator")

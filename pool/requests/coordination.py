@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import ConfirmForm, add_form_error, choices
 from pool.i18n import current_language, ngettext
 from pool.i18n import gettext as _
@@ -51,7 +52,7 @@ from pool.services.booking import BookingConflict
 from pool.services.candidates import candidates_for
 from pool.views import page_number
 
-COORDINATION = ("coordinator", "admin")
+COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 QUEUE_STATUSES = ("open", "offered")
 PER_PAGE = 50
 ENDED_OFFER_STATUSES = ("declined", "expired")

@@ -12,6 +12,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import BaseForm, add_form_error
 from pool.i18n import gettext as _
 from pool.i18n import lazy_gettext as _l
@@ -46,7 +47,7 @@ def load_debrief(session, user, debrief_id: int) -> DebriefRequest:
 
 
 @bp.post("/assignments/<int:assignment_id>/debrief")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def assignment_debrief(assignment_id: int):
     from pool.requests.mediator import _assignment_page
 
@@ -76,7 +77,7 @@ def assignment_debrief(assignment_id: int):
 
 
 @bp.get("/debriefs", endpoint="debriefs")
-@roles_required("coordinator")
+@roles_required(Role.COORDINATOR)
 def debriefs_list():
     s = db_session()
     items = debriefs.for_pools(s, current_user.coordinated_pool_ids)
@@ -88,7 +89,7 @@ def debriefs_list():
 
 
 @bp.post("/debriefs/<int:debrief_id>/done")
-@roles_required("coordinator")
+@roles_required(Role.COORDINATOR)
 def debrief_done(debrief_id: int):
     s = db_session()
     debrief = load_debrief(s, current_user, debrief_id)

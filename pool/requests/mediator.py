@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import add_form_error
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -118,7 +119,7 @@ def _needs_report(assignment: Assignment, now: datetime) -> bool:
 
 
 @bp.get("/offers")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def offers():
     s = db_session()
     mediator = own_mediator(s, current_user)
@@ -208,7 +209,7 @@ def _offer_page(offer: Offer, accept: AcceptForm, decline: DeclineForm, status: 
 
 
 @bp.get("/offers/<int:offer_id>")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def offer_detail(offer_id: int):
     offer = load_offer(db_session(), current_user, offer_id, need="own")
     return _offer_page(offer, AcceptForm(formdata=None), DeclineForm(formdata=None))
@@ -239,7 +240,7 @@ def _conflict_message(offer: Offer, now: datetime) -> str:
 
 
 @bp.post("/offers/<int:offer_id>/accept")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def offer_accept(offer_id: int):
     s = db_session()
     offer = load_offer(s, current_user, offer_id, need="own")
@@ -275,7 +276,7 @@ def _to_own_assignment(offer: Offer):
 
 
 @bp.post("/offers/<int:offer_id>/decline")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def offer_decline(offer_id: int):
     s = db_session()
     offer = load_offer(s, current_user, offer_id, need="own")
@@ -336,14 +337,14 @@ def _assignment_page(assignment: Assignment, cancel: CancelForm | None = None,
 
 
 @bp.get("/assignments/<int:assignment_id>")
-@roles_required("mediator", "caseworker", "coordinator", "admin")
+@roles_required(Role.MEDIATOR, Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def assignment_detail(assignment_id: int):
     assignment = load_assignment(db_session(), current_user, assignment_id, need="read")
     return _assignment_page(assignment)
 
 
 @bp.post("/assignments/<int:assignment_id>/cancel")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def assignment_cancel(assignment_id: int):
     s = db_session()
     assignment = load_assignment(s, current_user, assignment_id, need="mediator")
@@ -369,7 +370,7 @@ def assignment_cancel(assignment_id: int):
 
 
 @bp.post("/assignments/<int:assignment_id>/outcome")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def assignment_outcome(assignment_id: int):
     s = db_session()
     assignment = load_assignment(s, current_user, assignment_id, need="mediator")

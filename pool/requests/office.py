@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.forms import add_form_error
 from pool.i18n import BERLIN, current_language
 from pool.i18n import gettext as _
@@ -100,7 +101,7 @@ def _optional_url(endpoint: str, **values) -> str | None:
 
 def _scope(user: User) -> tuple[list[int] | None, list[int] | None]:
     """(office ids, pool ids) whose requests the user sees; (None, None) for admins."""
-    if user.has_role("admin"):
+    if user.has_role(Role.ADMIN):
         return None, None
     return list(user.caseworker_office_ids), list(user.coordinated_pool_ids)
 
@@ -141,7 +142,7 @@ def _arg_id(name: str) -> int | None:
 
 @bp.get("/")
 @kept
-@roles_required("caseworker", "coordinator", "admin")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def index():
     s = db_session()
     user = _actor()
@@ -165,7 +166,7 @@ def index():
         offices=_office_pairs(offices, user),
         office_id=office_id,
         filter_offices=len(offices) > 1,
-        show_office=show_office or user.has_role("admin"),
+        show_office=show_office or user.has_role(Role.ADMIN),
         may_ask=bool(offices),
         now=utcnow(),
         labels=labels(),
@@ -217,7 +218,7 @@ def _commit(form, change) -> tuple[int | None, object]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("caseworker", "coordinator", "admin")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def new():
     s = db_session()
     user = _actor()
@@ -354,7 +355,7 @@ def _detail_page(item: InterpretingRequest, *, cancel=None, outcome=None, status
 
 
 @bp.get("/<int:request_id>")
-@roles_required("caseworker", "coordinator", "admin", "mediator")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN, Role.MEDIATOR)
 def detail(request_id: int):
     s = db_session()
     user = _actor()
@@ -409,7 +410,7 @@ def _changed_values(form: ChangeForm, item: InterpretingRequest) -> dict:
 
 
 @bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
-@roles_required("caseworker", "coordinator", "admin")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def edit(request_id: int):
     s = db_session()
     user = _actor()
@@ -467,7 +468,7 @@ def edit(request_id: int):
 
 
 @bp.post("/<int:request_id>/cancel")
-@roles_required("caseworker", "coordinator", "admin")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def cancel(request_id: int):
     s = db_session()
     user = _actor()
@@ -499,7 +500,7 @@ def cancel(request_id: int):
 
 
 @bp.post("/<int:request_id>/outcome")
-@roles_required("caseworker", "coordinator", "admin")
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def outcome(request_id: int):
     s = db_session()
     user = _actor()

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pool.db import db_session, utcnow
 from pool.deployability import acknowledgement_expired, acknowledgement_valid_until
+from pool.enums import Role
 from pool.forms import ConfirmForm, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -128,7 +129,7 @@ def _profile_values(form: ProfileForm) -> dict:
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def profile():
     s = db_session()
     mediator = own_mediator(s, current_user)
@@ -177,7 +178,7 @@ def profile():
 
 
 @bp.get("/me/guidelines")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def guidelines():
     s = db_session()
     mediator = own_mediator(s, current_user)
@@ -213,7 +214,7 @@ def guidelines():
 
 
 @bp.post("/me/guidelines/<int:guideline_id>/acknowledge")
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def acknowledge(guideline_id: int):
     s = db_session()
     mediator = own_mediator(s, current_user)
@@ -314,7 +315,7 @@ def _availability_page(mediator: Mediator, *, on_behalf: bool, self_url: str):
 
 
 @bp.route("/me/availability", methods=["GET", "POST"])
-@roles_required("mediator")
+@roles_required(Role.MEDIATOR)
 def availability():
     mediator = own_mediator(db_session(), current_user)
     if mediator is None:
@@ -323,7 +324,7 @@ def availability():
 
 
 @bp.route("/mediators/<int:mediator_id>/availability", methods=["GET", "POST"])
-@roles_required("coordinator", "admin")
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def availability_for(mediator_id: int):
     mediator = load_mediator(db_session(), current_user, mediator_id, need="manage")
     return _availability_page(

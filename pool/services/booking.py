@@ -31,6 +31,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
+from pool.enums import Role
 from pool.i18n import BERLIN, format_when
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, OUTCOME_LABELS, SETTING_LABELS
@@ -897,7 +898,7 @@ def _side_of(actor: User | None, request: InterpretingRequest) -> str:
     are caseworkers too) as "coordination"."""
     if actor is None or request.office_id not in actor.caseworker_office_ids:
         return "coordination"
-    if actor.has_role("admin") or request.pool_id in actor.coordinated_pool_ids:
+    if actor.has_role(Role.ADMIN) or request.pool_id in actor.coordinated_pool_ids:
         return "coordination"
     return "office"
 
@@ -939,7 +940,7 @@ def _users_with_role(session: Session, *scope) -> list[User]:
 
 def _coordinators(session: Session, request: InterpretingRequest) -> list[User]:
     return _users_with_role(
-        session, UserRole.role == "coordinator", UserRole.pool_id == request.pool_id
+        session, UserRole.role == Role.COORDINATOR, UserRole.pool_id == request.pool_id
     )
 
 
@@ -954,7 +955,7 @@ def _office_contacts(session: Session, request: InterpretingRequest) -> list[Use
     ):
         return [creator]
     return _users_with_role(
-        session, UserRole.role == "caseworker", UserRole.office_id == request.office_id
+        session, UserRole.role == Role.CASEWORKER, UserRole.office_id == request.office_id
     )
 
 

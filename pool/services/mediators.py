@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.deployability import add_months
+from pool.enums import Role
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -283,12 +284,12 @@ def create_mediator(
     user = session.scalars(select(User).where(User.email == mediator.email)).first()
     if user is None:
         user = create_user(session, actor=actor, email=mediator.email, name=mediator.name,
-                           grants=[("mediator", pool.id, None)], now=now, invite=invite)  # fmt: skip
+                           grants=[(Role.MEDIATOR, pool.id, None)], now=now, invite=invite)  # fmt: skip
     else:
         if session.scalars(select(Mediator.id).where(Mediator.user_id == user.id)).first():
             raise MediatorError(_("Diese Person ist schon Sprachmittler:in."), "email")
-        if not any(r.role == "mediator" and r.pool_id == pool.id for r in user.roles):
-            user.roles.append(UserRole(role="mediator", pool_id=pool.id))
+        if not any(r.role == Role.MEDIATOR and r.pool_id == pool.id for r in user.roles):
+            user.roles.append(UserRole(role=Role.MEDIATOR, pool_id=pool.id))
     mediator.user = user
     mediator.status_changes.append(
         MediatorStatusChange(
@@ -360,7 +361,7 @@ def _coordinators(session: Session, pool: Pool) -> list[User]:
         session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "coordinator", UserRole.pool_id == pool.id, User.active)
+            .where(UserRole.role == Role.COORDINATOR, UserRole.pool_id == pool.id, User.active)
             .order_by(User.id)
         )
     )
@@ -595,7 +596,7 @@ def purge_rejected(session: Session, now: datetime) -> int:
         session.delete(mediator)
         if user is not None:
             session.execute(
-                delete(UserRole).where(UserRole.user_id == user.id, UserRole.role == "mediator")
+                delete(UserRole).where(UserRole.user_id == user.id, UserRole.role == Role.MEDIATOR)
             )
             session.flush()
             session.refresh(user)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.deployability import add_months, add_years
+from pool.enums import Role
 from pool.i18n import gettext as _
 from pool.models import (
     Absence,
@@ -296,7 +297,7 @@ def _erase_account(session: Session, user: User, now: datetime) -> None:
     """A mediator-only account is deactivated and stripped; an account with other roles (e.g. a
     staff member who is also a caseworker) only loses its mediator role."""
     session.execute(
-        delete(UserRole).where(UserRole.user_id == user.id, UserRole.role == "mediator")
+        delete(UserRole).where(UserRole.user_id == user.id, UserRole.role == Role.MEDIATOR)
     )
     session.expire(user, ["roles"])
     if user.roles:

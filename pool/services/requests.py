@@ -43,6 +43,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
+from pool.enums import Role
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -706,7 +707,7 @@ def coordinators(session: Session, pool: Pool) -> list[User]:
         session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "coordinator", UserRole.pool_id == pool.id, User.active)
+            .where(UserRole.role == Role.COORDINATOR, UserRole.pool_id == pool.id, User.active)
             .order_by(User.id)
         )
     )
@@ -1076,7 +1077,7 @@ def _side(actor: User | None, request: InterpretingRequest) -> str:
     if (
         actor is not None
         and request.office_id in actor.caseworker_office_ids
-        and not (actor.has_role("admin") or request.pool_id in actor.coordinated_pool_ids)
+        and not (actor.has_role(Role.ADMIN) or request.pool_id in actor.coordinated_pool_ids)
     ):
         return "office"
     return "coordination"

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import Role
 from pool.i18n import gettext as _
 from pool.models import ROLES, User, UserRole
 from pool.security import hash_password
@@ -32,11 +33,11 @@ def _check_grants(grants: Iterable[Grant]) -> list[Grant]:
     for role, pool_id, office_id in unique:
         if role not in ROLES:
             raise UserError(_("Unbekannte Rolle."))
-        if role in ("coordinator", "mediator") and (pool_id is None or office_id is not None):
+        if role in (Role.COORDINATOR, Role.MEDIATOR) and (pool_id is None or office_id is not None):
             raise UserError(_("Koordination und Sprachmittlung gehören zu einem Pool."))
-        if role == "caseworker" and (office_id is None or pool_id is not None):
+        if role == Role.CASEWORKER and (office_id is None or pool_id is not None):
             raise UserError(_("Sachbearbeitung gehört zu einer Dienststelle."))
-        if role == "admin" and (pool_id is not None or office_id is not None):
+        if role == Role.ADMIN and (pool_id is not None or office_id is not None):
             raise UserError(_("Die Rolle Administration gilt für alle Pools."))
     return unique
 
@@ -75,7 +76,7 @@ def _active_admin_count(session: Session) -> int:
         session.scalar(
             select(func.count(func.distinct(User.id)))
             .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "admin", User.active.is_(True))
+            .where(UserRole.role == Role.ADMIN, User.active.is_(True))
         )
         or 0
     )
@@ -84,8 +85,8 @@ def _active_admin_count(session: Session) -> int:
 def set_roles(session: Session, *, actor: User | None, user: User, grants: Iterable[Grant]) -> None:
     wanted = _check_grants(grants)
     if (
-        user.has_role("admin")
-        and not any(r == "admin" for r, _p, _o in wanted)
+        user.has_role(Role.ADMIN)
+        and not any(r == Role.ADMIN for r, _p, _o in wanted)
         and user.active
         and _active_admin_count(session) <= 1
     ):
@@ -125,7 +126,7 @@ def update_user(session: Session, *, actor: User | None, user: User, name: str, 
 def deactivate(session: Session, *, actor: User | None, user: User) -> None:
     if actor is not None and actor.id == user.id:
         raise UserError(_("Sie können Ihren eigenen Zugang nicht deaktivieren."))
-    if user.has_role("admin") and user.active and _active_admin_count(session) <= 1:
+    if user.has_role(Role.ADMIN) and user.active and _active_admin_count(session) <= 1:
         raise UserError(
             _("Das ist die letzte aktive Administration. Sie kann nicht deaktiviert werden.")
         )
