@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError
 
 from pool import audit
-from pool.enums import Role
+from pool.enums import AssignmentStatus, Role
 from pool.i18n import gettext as _
 from pool.labels import SETTING_LABELS
 from pool.languages import language_name
@@ -82,7 +82,7 @@ def assignment_event(
     request = assignment.request
     mediator = assignment.mediator
     locale = locale or "de"
-    cancelled = assignment.status == "cancelled"
+    cancelled = assignment.status == AssignmentStatus.CANCELLED
     with force_locale(locale):
         language = language_name(request.language_code, locale)
         if request.dialect:
@@ -154,7 +154,7 @@ def _calendar(method: str | None = None) -> Calendar:
 def invitation(session: Session, assignment: Assignment, *, now: datetime) -> str:
     """The attachment for the mediator's mail, in their language: ``METHOD:REQUEST`` for a
     confirmed assignment (new or changed), ``METHOD:CANCEL`` for a cancelled one."""
-    method = "CANCEL" if assignment.status == "cancelled" else "REQUEST"
+    method = "CANCEL" if assignment.status == AssignmentStatus.CANCELLED else "REQUEST"
     user = assignment.mediator.user
     locale = user.locale if user is not None else None
     calendar = _calendar(method)

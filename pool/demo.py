@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pool.enums import Role
+from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus, Role
 from pool.i18n import BERLIN
 from pool.models import (
     Assignment,
@@ -448,7 +448,7 @@ def _create(
         checks |= {"police_certificate_seen_on": joined, "police_certificate_no_entry": True}
     registry.record_checks(session, actor=coordinator, mediator=mediator, checks=checks, now=now)
     if activate_with_service:
-        registry.change_status(session, actor=coordinator, mediator=mediator, to_status="active",
+        registry.change_status(session, actor=coordinator, mediator=mediator, to_status=MediatorStatus.ACTIVE,
                                reason=None, now=now)  # fmt: skip
     else:
         _activate(mediator, coordinator, now - timedelta(days=(today - joined).days - 7))
@@ -472,7 +472,7 @@ def _create(
     registry.set_availability(session, actor=mediator.user, mediator=mediator, weekly=spec.weekly,
                               absences=absences, paused_until=paused_until, now=now)  # fmt: skip
     if spec.state == "paused":
-        registry.change_status(session, actor=coordinator, mediator=mediator, to_status="paused",
+        registry.change_status(session, actor=coordinator, mediator=mediator, to_status=MediatorStatus.PAUSED,
                                reason="Elternzeit bis zum Frühjahr", now=now)  # fmt: skip
     return mediator
 
@@ -483,10 +483,14 @@ def _activate(mediator: Mediator, coordinator: User, at: datetime) -> None:
     service call."""
     mediator.status_changes.append(
         MediatorStatusChange(
-            from_status="applied", to_status="active", actor_id=coordinator.id, reason=None, at=at
+            from_status=MediatorStatus.APPLIED,
+            to_status=MediatorStatus.ACTIVE,
+            actor_id=coordinator.id,
+            reason=None,
+            at=at,
         )  # fmt: skip
     )
-    mediator.status = "active"
+    mediator.status = MediatorStatus.ACTIVE
     mediator.status_changed_at = at
 
 
@@ -931,7 +935,7 @@ def _bulk_mediators(session, conn, rng, now: datetime, *, first: int, count: int
     for start in range(first, first + count, BULK_CHUNK):
         numbers = range(start, min(start + BULK_CHUNK, first + count))
         people = [{
-            "pool_id": rng.choice(pools).id, "kind": "volunteer", "status": "active",
+            "pool_id": rng.choice(pools).id, "kind": "volunteer", "status": MediatorStatus.ACTIVE,
             "name": f"Sprachmittler:in {n}", "email": BULK_EMAIL.format(n),
             "gender": ("female", "male")[n % 2], "german_level": "C1", "adult_confirmed": True,
             "municipalities": rng.sample(BULK_TOWNS, rng.randint(1, 2)),
@@ -995,7 +999,7 @@ def _bulk_requests(
                 "language_code": code, "starts_at": starts, "duration_minutes": minutes,
                 "ends_at": starts + timedelta(minutes=minutes), "mode": "in_person",
                 "municipality": rng.choice(BULK_TOWNS), "domain_code": rng.choice(BULK_DOMAINS),
-                "setting": rng.choice(BULK_SETTINGS), "status": "open" if ahead else "completed",
+                "setting": rng.choice(BULK_SETTINGS), "status": RequestStatus.OPEN if ahead else RequestStatus.COMPLETED,
                 "case_ref": f"{BULK_CASE_REF}{n % 5000}", "created_at": starts - timedelta(days=14),
                 "updated_at": min(starts + timedelta(days=1), now),
                 "assigned_at": None if ahead else starts - timedelta(days=10),
@@ -1003,7 +1007,7 @@ def _bulk_requests(
             mediator_ids.append(None if ahead else rng.choice(speakers[(pool_id, code)]))
         request_ids = _insert(conn, InterpretingRequest, requests, ids=True)
         assignments = [{
-            "request_id": request_id, "mediator_id": mediator_id, "status": "completed",
+            "request_id": request_id, "mediator_id": mediator_id, "status": AssignmentStatus.COMPLETED,
             "starts_at": request["starts_at"], "ends_at": request["ends_at"], "in_person": True,
             "created_at": request["assigned_at"], "conflict_of_interest": False,
             "short_notice": False, "office_outcome": "took_place",

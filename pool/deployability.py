@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pool.enums import MediatorStatus
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.models import Guideline, Mediator, Training
@@ -116,7 +117,7 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
     """Every reason why ``mediator`` cannot be deployed on ``on`` (none: deployable)."""
     reasons: list[Reason] = []
     status = mediator.status
-    if status == "applied":
+    if status == MediatorStatus.APPLIED:
         reasons.append(
             Reason(
                 "not_activated",
@@ -124,9 +125,9 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                 _("Die Koordination meldet sich für ein Erstgespräch."),
             )
         )
-    elif status == "paused":
+    elif status == MediatorStatus.PAUSED:
         reasons.append(Reason("status_paused", _("Die Mitarbeit ruht (Status „pausiert“).")))
-    elif status in ("left", "rejected"):
+    elif status in (MediatorStatus.LEFT, MediatorStatus.REJECTED):
         reasons.append(Reason("status_" + status, _("Nicht mehr im Pool.")))
 
     if mediator.paused_until and mediator.paused_until >= on:

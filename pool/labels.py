@@ -1,14 +1,15 @@
 """The words the interface shows for the registry's codes (one place for every page)."""
 
+from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
 from pool.i18n import lazy_gettext as _l
 from pool.models.mediators import GERMAN_LEVELS
 
 STATUS_LABELS = {
-    "applied": _l("beworben"),
-    "active": _l("aktiv"),
-    "paused": _l("pausiert"),
-    "left": _l("ausgeschieden"),
-    "rejected": _l("abgelehnt"),
+    MediatorStatus.APPLIED: _l("beworben"),
+    MediatorStatus.ACTIVE: _l("aktiv"),
+    MediatorStatus.PAUSED: _l("pausiert"),
+    MediatorStatus.LEFT: _l("ausgeschieden"),
+    MediatorStatus.REJECTED: _l("abgelehnt"),
 }
 KIND_LABELS = {"volunteer": _l("ehrenamtlich"), "staff": _l("Mitarbeiter:in der Verwaltung")}
 MODE_LABELS = {"in_person": _l("vor Ort"), "phone": _l("am Telefon"), "video": _l("per Video")}
@@ -53,17 +54,17 @@ SETTING_LABELS = {
 }
 # Neutral words for the coordination; the office and the mediator see their own phrasing.
 REQUEST_STATUS_LABELS = {
-    "open": _l("offen"),
-    "offered": _l("angeboten"),
-    "assigned": _l("vergeben"),
-    "completed": _l("erledigt"),
-    "cancelled": _l("abgesagt"),
-    "unfilled": _l("nicht besetzbar"),
+    RequestStatus.OPEN: _l("offen"),
+    RequestStatus.OFFERED: _l("angeboten"),
+    RequestStatus.ASSIGNED: _l("vergeben"),
+    RequestStatus.COMPLETED: _l("erledigt"),
+    RequestStatus.CANCELLED: _l("abgesagt"),
+    RequestStatus.UNFILLED: _l("nicht besetzbar"),
 }
 ASSIGNMENT_STATUS_LABELS = {
-    "confirmed": _l("bestätigt"),
-    "completed": _l("erledigt"),
-    "cancelled": _l("abgesagt"),
+    AssignmentStatus.CONFIRMED: _l("bestätigt"),
+    AssignmentStatus.COMPLETED: _l("erledigt"),
+    AssignmentStatus.CANCELLED: _l("abgesagt"),
 }
 OUTCOME_LABELS = {
     "took_place": _l("hat stattgefunden"),

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import OutboxStatus
 from pool.mail import Mailer, MailError
 from pool.models import OutboxMessage, User
 from pool.notify import DIGESTIBLE, after_quiet_hours
@@ -62,10 +63,10 @@ def enqueue(
         return existing
     subject, text, html = render_message(template, context, locale or "de")
     due = due_at or now
-    status = "pending"
+    status = OutboxStatus.PENDING
     if user is not None and not urgent:
         if category in DIGESTIBLE and category in (user.digest_categories or ()):
-            status = "held"
+            status = OutboxStatus.HELD
         due = after_quiet_hours(due, user.quiet_from, user.quiet_until)
     message = OutboxMessage(
         key=key,
@@ -112,15 +113,18 @@ def deliver_due(
 
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM)
-        .values(status="pending")
+        .where(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - STALE_CLAIM,
+        )
+        .values(status=OutboxStatus.PENDING)
         .execution_options(synchronize_session=False)
     )
     session.commit()
 
     due_ids = session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     ).all()
@@ -128,8 +132,10 @@ def deliver_due(
     for message_id in due_ids:
         claimed = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(
+                status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
@@ -146,15 +152,15 @@ def deliver_due(
                 str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
             )[:500]
             if message.attempts >= max_attempts:
-                message.status = "failed"
+                message.status = OutboxStatus.FAILED
                 counts["failed"] += 1
             else:
-                message.status = "pending"
+                message.status = OutboxStatus.PENDING
                 message.due_at = now + retry_delay(message.attempts)
                 counts["retry"] += 1
             log.warning("outbox message %s not sent (attempt %s)", message.id, message.attempts)
         else:
-            message.status = "sent"
+            message.status = OutboxStatus.SENT
             message.sent_at = now
             message.last_error = None
             counts["sent"] += 1
@@ -168,13 +174,13 @@ def retry_failed(
     """Put failed messages back in the queue: due now, attempts counted from zero. One message
     (``message_id``) or all. Writes an audit event; returns how many were put back (0: the
     message was not failed any more)."""
-    query = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
     if message_id is not None:
         query = query.where(OutboxMessage.id == message_id)
     count = session.execute(
-        query.values(status="pending", due_at=now, attempts=0, claimed_at=None).execution_options(
-            synchronize_session=False
-        )
+        query.values(
+            status=OutboxStatus.PENDING, due_at=now, attempts=0, claimed_at=None
+        ).execution_options(synchronize_session=False)
     ).rowcount
     if count:
         if message_id is not None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from pool.admin.catalogue_forms import DomainForm, GuidelineForm, NewTrainingForm, TrainingForm
 from pool.admin.routes import _actor, _get_or_404, bp
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import MediatorStatus, Role
 from pool.forms import choices, has_forbidden_characters, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -130,7 +130,7 @@ def _acknowledgement_counts(guideline_ids: list[int]) -> dict[int, int]:
         .join(Mediator, Mediator.id == GuidelineAcknowledgement.mediator_id)
         .where(
             GuidelineAcknowledgement.guideline_id.in_(guideline_ids),
-            Mediator.status == "active",
+            Mediator.status == MediatorStatus.ACTIVE,
         )
         .group_by(GuidelineAcknowledgement.guideline_id)
     )
@@ -139,7 +139,10 @@ def _acknowledgement_counts(guideline_ids: list[int]) -> dict[int, int]:
 
 def _active_mediators() -> int:
     return (
-        db_session().scalar(select(func.count(Mediator.id)).where(Mediator.status == "active")) or 0
+        db_session().scalar(
+            select(func.count(Mediator.id)).where(Mediator.status == MediatorStatus.ACTIVE)
+        )
+        or 0
     )
 
 

@@ -21,7 +21,7 @@ from pool.admin.forms import (
     to_int,
 )
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import OutboxStatus, Role
 from pool.forms import ConfirmForm, add_form_error, choices, save
 from pool.i18n import gettext as _
 from pool.i18n import ngettext
@@ -80,7 +80,7 @@ def index():
         or 0,
         "inactive": s.scalar(select(func.count(User.id)).where(User.active.is_(False))) or 0,
         "failed_mail": s.scalar(
-            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "failed")
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.FAILED)
         )
         or 0,
     }
@@ -528,7 +528,7 @@ def user_reactivate(user_id: int):
 def messages():
     """Failed messages, the latest attempt first, each with a button to send it again."""
     s = db_session()
-    failed = OutboxMessage.status == "failed"
+    failed = OutboxMessage.status == OutboxStatus.FAILED
     total = s.scalar(select(func.count(OutboxMessage.id)).where(failed)) or 0
     pages = max(1, -(-total // MESSAGES_PER_PAGE))
     page = min(page_number(request.args.get("page")), pages)

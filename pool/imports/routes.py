@@ -22,7 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import ImportStatus, Role
 from pool.forms import ConfirmForm, choices
 from pool.i18n import gettext as _
 from pool.imports import parsing
@@ -75,7 +75,11 @@ def _load_job(job_id: int) -> ImportJob:
 
 
 def _open_jobs(user: User) -> list[ImportJob]:
-    query = select(ImportJob).where(ImportJob.status != "done").order_by(ImportJob.created_at)
+    query = (
+        select(ImportJob)
+        .where(ImportJob.status != ImportStatus.DONE)
+        .order_by(ImportJob.created_at)
+    )
     if not user.has_role(Role.ADMIN):
         query = query.where(ImportJob.pool_id.in_(user.coordinated_pool_ids or [-1]))
     return list(db_session().scalars(query.limit(20)))
@@ -138,7 +142,7 @@ def _samples(job: ImportJob, count: int = 3) -> list[list[str]]:
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def mapping(job_id: int):
     job = _load_job(job_id)
-    if job.status not in ("mapping", "ready"):
+    if job.status not in (ImportStatus.MAPPING, ImportStatus.READY):
         return redirect(url_for("imports.job", job_id=job.id))
     headers = job.headers or []
     if request.method == "POST":
@@ -180,10 +184,10 @@ def _languages_text(values: dict) -> str:
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def job(job_id: int):
     job = _load_job(job_id)
-    if job.status == "mapping":
+    if job.status == ImportStatus.MAPPING:
         return redirect(url_for("imports.mapping", job_id=job.id))
     context = {"job": job, "form": ConfirmForm(formdata=None)}
-    if job.status == "ready":
+    if job.status == ImportStatus.READY:
         rows = job.rows or []
         problems = [
             (row["line"], parsing.problem_text(problem))
@@ -205,7 +209,7 @@ def job(job_id: int):
                 for row in rows[:PREVIEW_ROWS]
             ],
         )
-    elif job.status == "done":
+    elif job.status == ImportStatus.DONE:
         context["skipped"] = [(line, message) for line, message in job.skipped or []]
     return render_template("imports/job.html", **context)
 
@@ -218,7 +222,7 @@ def confirm(job_id: int):
     if not form.validate_on_submit():
         abort(400)
     s = db_session()
-    if job.status != "ready" or job.good_count == 0:
+    if job.status != ImportStatus.READY or job.good_count == 0:
         flash(_("Dieser Import wurde schon gestartet oder ist abgeschlossen."), "error")
         return redirect(url_for("imports.job", job_id=job.id))
     if not service.confirm(s, actor=_actor(), job=job, now=utcnow()):
@@ -244,7 +248,7 @@ def _next_chunk(job: ImportJob):
     size = int(current_app.config.get("IMPORT_CHUNK_SIZE", service.CHUNK_SIZE))
     service.process_chunk(s, actor=_actor(), job=job, now=utcnow(), size=size)
     s.commit()
-    if job.status == "done":
+    if job.status == ImportStatus.DONE:
         flash(
             _("Import abgeschlossen: %(count)s Personen angelegt.", count=job.imported_count),
             "success",
@@ -253,7 +257,7 @@ def _next_chunk(job: ImportJob):
         return jsonify(
             done=job.done_count,
             total=job.good_count,
-            finished=job.status == "done",
+            finished=job.status == ImportStatus.DONE,
             url=url_for("imports.job", job_id=job.id),
         )
     return redirect(url_for("imports.job", job_id=job.id))
@@ -270,8 +274,8 @@ def discard(job_id: int):
     status = job.status
     service.discard(s, actor=_actor(), job=job)
     s.commit()
-    if status == "running":
+    if status == ImportStatus.RUNNING:
         flash(_("Import abgebrochen. Die bis dahin angelegten Personen bleiben gespeichert."))
-    elif status != "done":
+    elif status != ImportStatus.DONE:
         flash(_("Die Datei wurde verworfen. Es wurde nichts gespeichert."))
     return redirect(url_for("imports.index"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from pool import deployability
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import AssignmentStatus, OfferStatus, OutboxStatus, RequestStatus, Role
 from pool.labels import MODE_LABELS
 from pool.models import (
     Assignment,
@@ -63,7 +63,9 @@ def index():
             "offices": session.scalar(select(func.count(Office.id))),
             "users": session.scalar(select(func.count(User.id)).where(User.active.is_(True))),
             "failed_mail": session.scalar(
-                select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "failed")
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.status == OutboxStatus.FAILED
+                )
             ),
         }
     return render_template("main/index.html", **context)
@@ -96,17 +98,17 @@ def _offers_and_assignments(session, mediator, now) -> dict:
         .join(Offer.request)
         .where(
             Offer.mediator_id == mediator.id,
-            Offer.status == "pending",
+            Offer.status == OfferStatus.PENDING,
             or_(Offer.expires_at.is_(None), Offer.expires_at > now),
             InterpretingRequest.starts_at > now,
-            InterpretingRequest.status.in_(("open", "offered")),
+            InterpretingRequest.status.in_((RequestStatus.OPEN, RequestStatus.OFFERED)),
         )
     )
     next_assignments = session.scalars(
         select(Assignment)
         .where(
             Assignment.mediator_id == mediator.id,
-            Assignment.status == "confirmed",
+            Assignment.status == AssignmentStatus.CONFIRMED,
             Assignment.ends_at > now,
         )
         .options(joinedload(Assignment.request).joinedload(InterpretingRequest.office))

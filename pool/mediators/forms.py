@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select, optional_int
+from pool.enums import MediatorStatus
 from pool.forms import BaseForm, choices, email_validators, has_forbidden_characters
 from pool.i18n import gettext as _
 from pool.i18n import lazy_gettext as _l
@@ -28,10 +29,10 @@ from pool.models.mediators import GERMAN_LEVELS, LEVELS, STATUSES
 
 # The button that moves a mediator to a status.
 STATUS_ACTIONS = {
-    "active": _l("Freischalten"),
-    "paused": _l("Pausieren"),
-    "left": _l("Ausscheiden eintragen"),
-    "rejected": _l("Bewerbung ablehnen"),
+    MediatorStatus.ACTIVE: _l("Freischalten"),
+    MediatorStatus.PAUSED: _l("Pausieren"),
+    MediatorStatus.LEFT: _l("Ausscheiden eintragen"),
+    MediatorStatus.REJECTED: _l("Bewerbung ablehnen"),
 }
 SORT_LABELS = {
     "name": _l("Name (A–Z)"),

@@ -26,7 +26,7 @@ class ImportJob(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     # mapping → ready (validated, preview shown) → running (confirmed, chunks) → done
-    status: Mapped[str] = mapped_column(String(10), default="mapping")
+    status: Mapped[str] = mapped_column(String(10), default=ImportStatus.MAPPING)
     file_type: Mapped[str] = mapped_column(String(4))
     header_line: Mapped[int] = mapped_column(default=1)
     # Column headers as in the file, and the raw cells: [[line, [cell, …]], …].

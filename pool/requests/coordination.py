@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import OfferStatus, RequestStatus, Role
 from pool.forms import ConfirmForm, add_form_error, choices
 from pool.i18n import current_language, ngettext
 from pool.i18n import gettext as _
@@ -53,9 +53,9 @@ from pool.services.candidates import candidates_for
 from pool.views import page_number
 
 COORDINATION = (Role.COORDINATOR, Role.ADMIN)
-QUEUE_STATUSES = ("open", "offered")
+QUEUE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
 PER_PAGE = 50
-ENDED_OFFER_STATUSES = ("declined", "expired")
+ENDED_OFFER_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED)
 
 
 def _actor() -> User:
@@ -115,7 +115,7 @@ def _needs_person_condition(pools: list[Pool], now: datetime):
     for pool in pools:
         soon[pool.short_notice_hours].append(pool.id)
     return or_(
-        InterpretingRequest.status == "open",
+        InterpretingRequest.status == RequestStatus.OPEN,
         InterpretingRequest.urgent.is_(True),
         InterpretingRequest.candidates_at_intake == 0,
         *(
@@ -133,7 +133,7 @@ def _needs(item: InterpretingRequest, pool: Pool, counts: dict, now: datetime) -
     needs = []
     if item.urgent:
         needs.append(_("Dringend"))
-    if item.status == "open":
+    if item.status == RequestStatus.OPEN:
         if counts.get("ended"):
             needs.append(_("Alle Angebote abgelehnt oder abgelaufen"))
         else:
@@ -197,7 +197,7 @@ def queue():
         for request_id, pending, ended in session.execute(
             select(
                 Offer.request_id,
-                func.coalesce(func.sum(case((Offer.status == "pending", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Offer.status == OfferStatus.PENDING, 1), else_=0)), 0),
                 func.coalesce(
                     func.sum(case((Offer.status.in_(ENDED_OFFER_STATUSES), 1), else_=0)), 0
                 ),

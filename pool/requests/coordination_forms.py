@@ -10,6 +10,7 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pool.admin.forms import CheckboxList, Select, to_int
+from pool.enums import OfferStatus, RequestStatus
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 
@@ -18,11 +19,11 @@ MAX_REASON = 500
 MAX_DEADLINE_MINUTES = 60 * 24 * 30
 
 OFFER_STATUS_LABELS = {
-    "pending": _l("wartet auf Antwort"),
-    "accepted": _l("angenommen"),
-    "declined": _l("abgelehnt"),
-    "expired": _l("Frist abgelaufen"),
-    "withdrawn": _l("zurückgezogen"),
+    OfferStatus.PENDING: _l("wartet auf Antwort"),
+    OfferStatus.ACCEPTED: _l("angenommen"),
+    OfferStatus.DECLINED: _l("abgelehnt"),
+    OfferStatus.EXPIRED: _l("Frist abgelaufen"),
+    OfferStatus.WITHDRAWN: _l("zurückgezogen"),
 }
 CANCEL_SIDE_LABELS = {
     "mediator": _l("Sprachmittler:in"),
@@ -105,7 +106,13 @@ class QueueFilterForm(BaseForm):
     show = Select(_l("Anzeigen"), choices=choices(SHOW_LABELS.items()), default="all")
     status = Select(
         _l("Status"),
-        choices=choices([("", _l("Alle")), ("open", _l("offen")), ("offered", _l("angeboten"))]),
+        choices=choices(
+            [
+                ("", _l("Alle")),
+                (RequestStatus.OPEN, _l("offen")),
+                (RequestStatus.OFFERED, _l("angeboten")),
+            ]
+        ),
         default="",
     )
     office = Select(_l("Dienststelle"), default="")

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import AssignmentStatus, OfferStatus, RequestStatus, Role
 from pool.forms import add_form_error
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -103,7 +103,7 @@ def _run(form, change) -> tuple[object | None, int]:
 
 def _offer_is_open(offer: Offer, now: datetime) -> bool:
     return (
-        offer.status == "pending"
+        offer.status == OfferStatus.PENDING
         and (offer.expires_at is None or offer.expires_at > now)
         and offer.request.status in booking.OPEN_STATUSES
         and offer.request.starts_at > now
@@ -112,7 +112,7 @@ def _offer_is_open(offer: Offer, now: datetime) -> bool:
 
 def _needs_report(assignment: Assignment, now: datetime) -> bool:
     return (
-        assignment.status in ("confirmed", "completed")
+        assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
         and assignment.starts_at <= now
         and assignment.mediator_outcome is None
     )
@@ -133,7 +133,7 @@ def offers():
             .join(Offer.request)
             .where(
                 Offer.mediator_id == mediator.id,
-                Offer.status == "pending",
+                Offer.status == OfferStatus.PENDING,
                 or_(Offer.expires_at.is_(None), Offer.expires_at > now),
                 InterpretingRequest.starts_at > now,
                 InterpretingRequest.status.in_(booking.OPEN_STATUSES),
@@ -148,7 +148,7 @@ def offers():
             select(Assignment)
             .where(
                 Assignment.mediator_id == mediator.id,
-                Assignment.status == "confirmed",
+                Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.ends_at > now,
             )
             .order_by(Assignment.starts_at, Assignment.id),
@@ -160,7 +160,7 @@ def offers():
             select(Assignment)
             .where(
                 Assignment.mediator_id == mediator.id,
-                or_(Assignment.status != "confirmed", Assignment.ends_at <= now),
+                or_(Assignment.status != AssignmentStatus.CONFIRMED, Assignment.ends_at <= now),
             )
             .order_by(Assignment.starts_at.desc(), Assignment.id.desc())
             .limit(MAX_HISTORY),
@@ -186,11 +186,13 @@ def _offer_page(offer: Offer, accept: AcceptForm, decline: DeclineForm, status: 
     now = utcnow()
     is_open = _offer_is_open(offer, now)
     assignment = None
-    if offer.status == "accepted":
+    if offer.status == OfferStatus.ACCEPTED:
         assignment = s.scalars(
             select(Assignment).where(Assignment.offer_id == offer.id).order_by(Assignment.id.desc())
         ).first()
-    closed = None if is_open or offer.status == "accepted" else _conflict_message(offer, now)
+    closed = (
+        None if is_open or offer.status == OfferStatus.ACCEPTED else _conflict_message(offer, now)
+    )
     return (
         render_template(
             "requests/mediator_offer.html",
@@ -218,23 +220,23 @@ def offer_detail(offer_id: int):
 def _conflict_message(offer: Offer, now: datetime) -> str:
     """Why the offer cannot be accepted (any more), in words, from its state now."""
     request = offer.request
-    if offer.status == "declined":
+    if offer.status == OfferStatus.DECLINED:
         return _("Sie haben dieses Angebot abgelehnt. Danke für Ihre Antwort.")
-    if request.status == "cancelled":
+    if request.status == RequestStatus.CANCELLED:
         return _("Die Dienststelle hat diesen Termin abgesagt. Sie müssen nichts weiter tun.")
-    if offer.status == "pending" and request.status in booking.OPEN_STATUSES:
+    if offer.status == OfferStatus.PENDING and request.status in booking.OPEN_STATUSES:
         if offer.expires_at is not None and offer.expires_at <= now:
             return _("Die Frist für dieses Angebot ist abgelaufen.")
         return _(
             "Sie haben zu dieser Zeit schon einen anderen Einsatz. Darum können Sie dieses "
             "Angebot nicht annehmen. Bitte lehnen Sie es ab."
         )
-    if request.status in ("assigned", "completed"):
+    if request.status in (RequestStatus.ASSIGNED, RequestStatus.COMPLETED):
         return _(
             "Dieser Einsatz ist leider schon vergeben: Jemand anderes war schneller. "
             "Sie müssen nichts weiter tun."
         )
-    if offer.status == "expired":
+    if offer.status == OfferStatus.EXPIRED:
         return _("Die Frist für dieses Angebot ist abgelaufen.")
     return _("Die Koordination hat dieses Angebot zurückgezogen. Sie müssen nichts weiter tun.")
 
@@ -246,7 +248,7 @@ def offer_accept(offer_id: int):
     offer = load_offer(s, current_user, offer_id, need="own")
     mediator = own_mediator(s, current_user)
     form, decline = AcceptForm(), DeclineForm(formdata=None)
-    if offer.status == "accepted":  # a second click: the first one counted
+    if offer.status == OfferStatus.ACCEPTED:  # a second click: the first one counted
         return _to_own_assignment(offer)
     if not form.validate():
         return _offer_page(offer, form, decline, 400)
@@ -308,7 +310,9 @@ def _assignment_page(assignment: Assignment, cancel: CancelForm | None = None,
     mediator = own_mediator(s, current_user)
     is_own = mediator is not None and assignment.mediator_id == mediator.id
     request = assignment.request
-    can_cancel = is_own and assignment.status == "confirmed" and assignment.ends_at > now
+    can_cancel = (
+        is_own and assignment.status == AssignmentStatus.CONFIRMED and assignment.ends_at > now
+    )
     can_report = is_own and _needs_report(assignment, now)
     short_notice = can_cancel and booking.is_short_notice(
         assignment.starts_at, now, request.pool.short_notice_hours

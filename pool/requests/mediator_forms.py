@@ -8,6 +8,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pool.admin.forms import Select
+from pool.enums import OfferStatus
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.models.requests import OUTCOMES
@@ -23,11 +24,11 @@ MEDIATOR_OUTCOME_LABELS = {
     "cancelled_on_site": _l("Der Termin wurde vor Ort abgesagt."),
 }
 OFFER_STATUS_LABELS = {
-    "pending": _l("offen"),
-    "accepted": _l("angenommen"),
-    "declined": _l("abgelehnt"),
-    "expired": _l("Frist abgelaufen"),
-    "withdrawn": _l("zurückgezogen"),
+    OfferStatus.PENDING: _l("offen"),
+    OfferStatus.ACCEPTED: _l("angenommen"),
+    OfferStatus.DECLINED: _l("abgelehnt"),
+    OfferStatus.EXPIRED: _l("Frist abgelaufen"),
+    OfferStatus.WITHDRAWN: _l("zurückgezogen"),
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import AssignmentStatus, RequestStatus, Role
 from pool.forms import add_form_error
 from pool.i18n import BERLIN, current_language
 from pool.i18n import gettext as _
@@ -56,12 +56,12 @@ PAST_PER_PAGE = 30
 
 # The office reads the status in its own words; the coordination sees pool/labels.py.
 STATUS_LABELS = {
-    "open": _l("Wir suchen eine Person"),
-    "offered": _l("Angefragt, wir warten auf eine Zusage"),
-    "assigned": _l("Zugesagt"),
-    "completed": _l("Erledigt"),
-    "cancelled": _l("Abgesagt"),
-    "unfilled": _l("Niemand gefunden"),
+    RequestStatus.OPEN: _l("Wir suchen eine Person"),
+    RequestStatus.OFFERED: _l("Angefragt, wir warten auf eine Zusage"),
+    RequestStatus.ASSIGNED: _l("Zugesagt"),
+    RequestStatus.COMPLETED: _l("Erledigt"),
+    RequestStatus.CANCELLED: _l("Abgesagt"),
+    RequestStatus.UNFILLED: _l("Niemand gefunden"),
 }
 CANCELLED_BY_LABELS = {
     "office": _l("von Ihrer Dienststelle"),
@@ -316,7 +316,7 @@ def _state(item: InterpretingRequest, now: datetime) -> dict:
         "can_change": item.status in CHANGEABLE_STATUSES and future,
         "can_cancel": item.status in CHANGEABLE_STATUSES and future,
         "needs_outcome": assignment is not None
-        and assignment.status in ("confirmed", "completed")
+        and assignment.status in (AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)
         and assignment.office_outcome is None
         and assignment.starts_at <= now,
         "over": item.ends_at <= now,
@@ -331,7 +331,7 @@ def _detail_page(item: InterpretingRequest, *, cancel=None, outcome=None, status
     siblings = intake.series_requests(s, item) if item.series_id else []
     domain = s.get(Domain, item.domain_code)
     review_url = None
-    if access == "manage" and item.status in ("open", "offered"):
+    if access == "manage" and item.status in (RequestStatus.OPEN, RequestStatus.OFFERED):
         review_url = _optional_url("requests.review", request_id=item.id)
     return (
         render_template(

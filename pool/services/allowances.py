@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import AllowanceUnit, AssignmentStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -28,7 +29,7 @@ from pool.models import (
     Pool,
     User,
 )
-from pool.models.allowances import ALLOWANCE_UNITS, AMOUNT_FIELDS
+from pool.models.allowances import AMOUNT_FIELDS
 from pool.services import ServiceError
 
 UNIT_MINUTES = {"hour": 60, "half_hour": 30}
@@ -122,7 +123,7 @@ def add_rule(
     if not isinstance(valid_from, date):
         raise ServiceError(_("Bitte geben Sie an, ab wann die Regel gilt."), "valid_from")
     unit = values.get("unit") or None
-    if unit is not None and unit not in ALLOWANCE_UNITS:
+    if unit is not None and unit not in tuple(AllowanceUnit):
         raise ServiceError(_("Bitte wählen Sie eine Einheit aus der Liste."), "unit")
     amounts = {name: values.get(name) or 0 for name in AMOUNT_FIELDS}
     for name, cents in amounts.items():
@@ -202,11 +203,11 @@ def _eligible():
     office or the coordination."""
     return or_(
         and_(
-            Assignment.status == "completed",
+            Assignment.status == AssignmentStatus.COMPLETED,
             Assignment.office_outcome.in_((TOOK_PLACE, CLIENT_NO_SHOW)),
         ),
         and_(
-            Assignment.status == "cancelled",
+            Assignment.status == AssignmentStatus.CANCELLED,
             Assignment.short_notice.is_(True),
             Assignment.cancelled_by.in_(PAYING_CANCELLERS),
         ),
@@ -249,7 +250,7 @@ def statement_lines(
     for assignment, item, office in rows:
         day = local_day(assignment.starts_at)
         rule = rule_in_force(rules, day)
-        if assignment.status == "cancelled":
+        if assignment.status == AssignmentStatus.CANCELLED:
             kind, minutes, km = SHORT_NOTICE, None, None
         elif assignment.office_outcome == CLIENT_NO_SHOW:
             kind, minutes, km = CLIENT_NO_SHOW, None, None

@@ -31,7 +31,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import Role
+from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus, RequestStatus, Role
 from pool.i18n import BERLIN, format_when
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, OUTCOME_LABELS, SETTING_LABELS
@@ -52,7 +52,7 @@ from pool.outbox import enqueue
 from pool.services import ServiceError
 from pool.urls import external_url
 
-OPEN_STATUSES = ("open", "offered")
+OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
 CANCEL_SIDES = ("mediator", "office", "coordination")
 OUTCOME_SIDES = ("office", "mediator")
 # Reported durations that differ by more than this are shown to the coordinator.
@@ -146,13 +146,13 @@ def make_offers(
         _check_may_serve(session, request, mediator)
 
     was = request.status
-    _lock_request(session, request, OPEN_STATUSES, to_status="offered", now=now)
-    if was == "open":
+    _lock_request(session, request, OPEN_STATUSES, to_status=RequestStatus.OFFERED, now=now)
+    if was == RequestStatus.OPEN:
         audit.record(session, _id(actor), "request.offered", "request", request.id)
     already = set(
         session.scalars(
             select(Offer.mediator_id).where(
-                Offer.request_id == request.id, Offer.status == "pending"
+                Offer.request_id == request.id, Offer.status == OfferStatus.PENDING
             )
         )
     )
@@ -168,7 +168,7 @@ def make_offers(
         offer = Offer(
             request_id=request.id,
             mediator_id=mediator.id,
-            status="pending",
+            status=OfferStatus.PENDING,
             expires_at=expires_at,
             created_by_id=_id(actor),
             created_at=now,
@@ -196,7 +196,7 @@ def decline_offer(
     reason = _optional_text(reason, MAX_REASON, "reason")
     request = offer.request
     _lock_request(session, request, None, now=now)
-    _change_offer(session, offer, "declined", now, decline_reason=reason)
+    _change_offer(session, offer, OfferStatus.DECLINED, now, decline_reason=reason)
     audit.record(session, mediator.user_id, "offer.declined", "offer", offer.id,
                  {"request_id": request.id, "with_reason": bool(reason)})  # fmt: skip
     _reopen_if_no_offers_left(session, request, now, tell_coordinators=True)
@@ -206,7 +206,7 @@ def decline_offer(
 def withdraw_offer(session: Session, *, actor: User | None, offer: Offer, now: datetime) -> Offer:
     request = offer.request
     _lock_request(session, request, None, now=now)
-    _change_offer(session, offer, "withdrawn", now)
+    _change_offer(session, offer, OfferStatus.WITHDRAWN, now)
     audit.record(session, _id(actor), "offer.withdrawn", "offer", offer.id,
                  {"request_id": request.id, "why": "coordination"})  # fmt: skip
     _tell_mediator(session, offer.mediator, f"offer:{offer.id}:withdrawn", "offer_withdrawn",
@@ -222,7 +222,7 @@ def expire_offers(session: Session, now: datetime) -> int:
     and tells the coordinators only when nobody is left. Returns how many expired."""
     due = session.execute(
         select(Offer.id, Offer.request_id)
-        .where(Offer.status == "pending", Offer.expires_at <= now)
+        .where(Offer.status == OfferStatus.PENDING, Offer.expires_at <= now)
         .order_by(Offer.request_id, Offer.id)
     ).all()
     expired = 0
@@ -237,8 +237,12 @@ def expire_offers(session: Session, now: datetime) -> int:
         for offer_id in offer_ids:
             changed = session.execute(
                 update(Offer)
-                .where(Offer.id == offer_id, Offer.status == "pending", Offer.expires_at <= now)
-                .values(status="expired", responded_at=now)
+                .where(
+                    Offer.id == offer_id,
+                    Offer.status == OfferStatus.PENDING,
+                    Offer.expires_at <= now,
+                )
+                .values(status=OfferStatus.EXPIRED, responded_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if changed != 1:
@@ -272,7 +276,7 @@ def accept_offer(
             _("Bitte bestätigen Sie, dass Sie keine persönliche Beziehung zu diesem Fall haben."),
             "no_conflict_of_interest",
         )
-    if offer.status != "pending":
+    if offer.status != OfferStatus.PENDING:
         raise BookingConflict(_("Dieses Angebot gilt nicht mehr."))
     if offer.expires_at is not None and offer.expires_at <= now:
         raise BookingConflict(_("Die Frist für dieses Angebot ist abgelaufen."))
@@ -302,7 +306,7 @@ def assign_directly(
         select(Offer).where(
             Offer.request_id == request.id,
             Offer.mediator_id == mediator.id,
-            Offer.status == "pending",
+            Offer.status == OfferStatus.PENDING,
         )
     ).first()
     assignment = _book(session, request=request, mediator=mediator, now=now, offer=own_offer,
@@ -344,7 +348,7 @@ def _book(
                     InterpretingRequest.id == request.id,
                     InterpretingRequest.status.in_(OPEN_STATUSES),
                 )
-                .values(status="assigned", assigned_at=now, updated_at=now)
+                .values(status=RequestStatus.ASSIGNED, assigned_at=now, updated_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if taken != 1:
@@ -374,7 +378,7 @@ def _book(
                 request_id=request.id,
                 mediator_id=mediator.id,
                 offer_id=offer.id if offer is not None else None,
-                status="confirmed",
+                status=AssignmentStatus.CONFIRMED,
                 starts_at=request.starts_at,
                 ends_at=request.ends_at,
                 in_person=in_person,
@@ -393,8 +397,8 @@ def _book(
             if offer is not None:
                 accepted = session.execute(
                     update(Offer)
-                    .where(Offer.id == offer.id, Offer.status == "pending")
-                    .values(status="accepted", responded_at=now)
+                    .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+                    .values(status=OfferStatus.ACCEPTED, responded_at=now)
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 if accepted != 1:
@@ -423,7 +427,7 @@ def _clashing_assignment(
     buffer = timedelta(minutes=buffer_minutes)
     query = select(Assignment).where(
         Assignment.mediator_id == mediator_id,
-        Assignment.status != "cancelled",
+        Assignment.status != AssignmentStatus.CANCELLED,
         Assignment.starts_at < ends_at + buffer,
         Assignment.ends_at > starts_at - buffer,
     )
@@ -497,8 +501,11 @@ def cancel_assignment(
                            conflict_of_interest)  # fmt: skip
     reopened = session.execute(
         update(InterpretingRequest)
-        .where(InterpretingRequest.id == request.id, InterpretingRequest.status == "assigned")
-        .values(status="open", assigned_at=None, updated_at=now)
+        .where(
+            InterpretingRequest.id == request.id,
+            InterpretingRequest.status == RequestStatus.ASSIGNED,
+        )
+        .values(status=RequestStatus.OPEN, assigned_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.expire(request)
@@ -553,9 +560,9 @@ def cancel_request(
         update(InterpretingRequest)
         .where(
             InterpretingRequest.id == request.id,
-            InterpretingRequest.status.in_(("open", "offered", "assigned")),
+            InterpretingRequest.status.in_((RequestStatus.OPEN, RequestStatus.OFFERED, RequestStatus.ASSIGNED)),
         )
-        .values(status="cancelled", cancel_reason=reason, cancelled_by=side, cancelled_at=now,
+        .values(status=RequestStatus.CANCELLED, cancel_reason=reason, cancelled_by=side, cancelled_at=now,
                 short_notice_cancellation=short_notice, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount  # fmt: skip
@@ -566,7 +573,7 @@ def cancel_request(
                  {"side": side, "short_notice": short_notice})  # fmt: skip
     active = session.scalars(
         select(Assignment).where(
-            Assignment.request_id == request.id, Assignment.status == "confirmed"
+            Assignment.request_id == request.id, Assignment.status == AssignmentStatus.CONFIRMED
         )
     ).first()
     if active is not None:
@@ -606,7 +613,7 @@ def mark_unfillable(
     changed = session.execute(
         update(InterpretingRequest)
         .where(InterpretingRequest.id == request.id, InterpretingRequest.status.in_(OPEN_STATUSES))
-        .values(status="unfilled", unfillable_reason=reason, updated_at=now)
+        .values(status=RequestStatus.UNFILLED, unfillable_reason=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
@@ -643,7 +650,7 @@ def report_outcome(
         raise ServiceError(_("Unbekannte Seite."), "side")
     if outcome not in OUTCOMES:
         raise ServiceError(_("Bitte wählen Sie aus, wie der Termin gelaufen ist."), "outcome")
-    if assignment.status == "cancelled":
+    if assignment.status == AssignmentStatus.CANCELLED:
         raise BookingConflict(_("Dieser Einsatz wurde abgesagt."))
     if assignment.starts_at > now:
         raise ServiceError(_("Der Termin hat noch nicht begonnen."))
@@ -662,7 +669,7 @@ def report_outcome(
             "office_duration_minutes": duration_minutes,
             "feedback_rating": rating,
             "feedback_text": _optional_text(feedback, MAX_FEEDBACK, "feedback"),
-            "status": "completed",
+            "status": AssignmentStatus.COMPLETED,
             "completed_at": now,
         }
         not_yet = Assignment.office_outcome.is_(None)
@@ -682,7 +689,7 @@ def report_outcome(
         update(Assignment)
         .where(
             Assignment.id == assignment.id,
-            Assignment.status.in_(("confirmed", "completed")),
+            Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
             not_yet,
         )
         .values(**values)
@@ -696,8 +703,11 @@ def report_outcome(
     if side == "office":
         completed = session.execute(
             update(InterpretingRequest)
-            .where(InterpretingRequest.id == request.id, InterpretingRequest.status == "assigned")
-            .values(status="completed", updated_at=now)
+            .where(
+                InterpretingRequest.id == request.id,
+                InterpretingRequest.status == RequestStatus.ASSIGNED,
+            )
+            .values(status=RequestStatus.COMPLETED, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         session.expire(request)
@@ -755,7 +765,7 @@ def _lock_request(
 def _change_offer(session: Session, offer: Offer, to_status: str, now: datetime, **values) -> None:
     changed = session.execute(
         update(Offer)
-        .where(Offer.id == offer.id, Offer.status == "pending")
+        .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
         .values(status=to_status, responded_at=now, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -769,13 +779,13 @@ def _withdraw_pending(
 ) -> None:
     """Withdraw every pending offer of the request and tell each mediator."""
     pending = session.scalars(
-        select(Offer).where(Offer.request_id == request.id, Offer.status == "pending")
+        select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.PENDING)
     ).all()
     for offer in pending:
         changed = session.execute(
             update(Offer)
-            .where(Offer.id == offer.id, Offer.status == "pending")
-            .values(status="withdrawn", responded_at=now)
+            .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+            .values(status=OfferStatus.WITHDRAWN, responded_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         session.expire(offer)
@@ -794,15 +804,18 @@ def _reopen_if_no_offers_left(
     row locked, so concurrent declines cannot both miss it)."""
     pending = session.scalar(
         select(func.count(Offer.id)).where(
-            Offer.request_id == request.id, Offer.status == "pending"
+            Offer.request_id == request.id, Offer.status == OfferStatus.PENDING
         )
     )
     if pending:
         return
     reopened = session.execute(
         update(InterpretingRequest)
-        .where(InterpretingRequest.id == request.id, InterpretingRequest.status == "offered")
-        .values(status="open", updated_at=now)
+        .where(
+            InterpretingRequest.id == request.id,
+            InterpretingRequest.status == RequestStatus.OFFERED,
+        )
+        .values(status=RequestStatus.OPEN, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.expire(request)
@@ -836,8 +849,8 @@ def _cancel_assignment_row(
 ) -> None:
     changed = session.execute(
         update(Assignment)
-        .where(Assignment.id == assignment.id, Assignment.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now, cancelled_by=side, cancel_reason=reason,
+        .where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.CONFIRMED)
+        .values(status=AssignmentStatus.CANCELLED, cancelled_at=now, cancelled_by=side, cancel_reason=reason,
                 short_notice=short_notice, conflict_of_interest=conflict_of_interest,
                 ics_sequence=Assignment.ics_sequence + 1)
         .execution_options(synchronize_session=False)
@@ -869,7 +882,7 @@ def _exclude_from_case(
 
 def _check_may_serve(session: Session, request: InterpretingRequest, mediator: Mediator) -> None:
     """Rules that do not depend on other bookings (those are checked under the lock)."""
-    if mediator.status != "active":
+    if mediator.status != MediatorStatus.ACTIVE:
         raise ServiceError(
             _("%(name)s ist zurzeit nicht aktiv im Pool.", name=mediator.name), "mediator_ids"
         )
@@ -1134,13 +1147,13 @@ def offer_next_after_expiry(session: Session, now: datetime) -> int:
     from pool.models import Pool
 
     expired_now = select(Offer.request_id).where(
-        Offer.status == "expired", Offer.responded_at == now
+        Offer.status == OfferStatus.EXPIRED, Offer.responded_at == now
     )
     reopened = session.scalars(
         select(InterpretingRequest)
         .join(Pool, Pool.id == InterpretingRequest.pool_id)
         .where(
-            InterpretingRequest.status == "open",
+            InterpretingRequest.status == RequestStatus.OPEN,
             InterpretingRequest.starts_at > now,
             Pool.auto_offer_top_n > 0,
             InterpretingRequest.id.in_(expired_now),
@@ -1157,6 +1170,6 @@ def offer_next_after_expiry(session: Session, now: datetime) -> int:
         except ServiceError:
             session.expire(request)  # taken or changed meanwhile
         made += len(offers)
-        if not offers and request.status == "open":
+        if not offers and request.status == RequestStatus.OPEN:
             _tell_none_pending(session, request, now, nobody_left=True)
     return made

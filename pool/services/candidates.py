@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pool import deployability, matching
+from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus
 from pool.languages import related_languages
 from pool.matching import BERLIN, Booking, CandidateRow, MatchContext, MatchResult
 from pool.models import (
@@ -68,7 +69,7 @@ from pool.models.requests import (
 
 # Applicants and paused mediators are listed among the excluded with their reasons (a coordinator
 # may want to activate them); people who left or were rejected are not speakers of the pool.
-LOADED_STATUSES = ("applied", "active", "paused")
+LOADED_STATUSES = (MediatorStatus.APPLIED, MediatorStatus.ACTIVE, MediatorStatus.PAUSED)
 # Statistics look back this far (reliability, experience, continuity, last asked).
 HISTORY_DAYS = 365
 DECLINE_DAYS = 180
@@ -324,7 +325,7 @@ def _bookings(
             Assignment.request_id,
         ).where(
             among(Assignment.mediator_id),
-            Assignment.status != "cancelled",
+            Assignment.status != AssignmentStatus.CANCELLED,
             # A range on (mediator_id, starts_at) first, then the exact overlap.
             Assignment.starts_at > earliest - LONGEST_DURATION,
             Assignment.starts_at < latest,
@@ -343,7 +344,7 @@ def _assignment_stats(
     month_start, month_end = _month_bounds(request.starts_at)
     recent_from = now - timedelta(days=matching.RECENT_DAYS)
     history_from = now - timedelta(days=HISTORY_DAYS)
-    active = Assignment.status != "cancelled"
+    active = Assignment.status != AssignmentStatus.CANCELLED
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -363,13 +364,13 @@ def _assignment_stats(
         count(and_(active, Assignment.starts_at >= recent_from)),
         count(
             and_(
-                Assignment.status == "completed",
+                Assignment.status == AssignmentStatus.COMPLETED,
                 InterpretingRequest.domain_code == request.domain_code,
             )
         ),
         count(
             and_(
-                Assignment.status == "cancelled",
+                Assignment.status == AssignmentStatus.CANCELLED,
                 Assignment.cancelled_by == "mediator",
                 Assignment.short_notice.is_(True),
                 Assignment.conflict_of_interest.is_(False),
@@ -410,14 +411,14 @@ def _offer_stats(
             func.max(Offer.created_at),
             func.coalesce(
                 func.sum(
-                    case((and_(Offer.status == "declined", Offer.created_at >= declined_from), 1),
+                    case((and_(Offer.status == OfferStatus.DECLINED, Offer.created_at >= declined_from), 1),
                          else_=0)
                 ),
                 0,
             ),
             func.coalesce(
                 func.sum(
-                    case((and_(Offer.request_id == request.id, Offer.status == "pending"), 1),
+                    case((and_(Offer.request_id == request.id, Offer.status == OfferStatus.PENDING), 1),
                          else_=0)
                 ),
                 0,

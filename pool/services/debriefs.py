@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import AssignmentStatus
 from pool.i18n import gettext as _
 from pool.models import Assignment, DebriefRequest, Mediator, User
 from pool.services import ServiceError
@@ -42,7 +43,7 @@ class AlreadyRequested(DebriefError):
 
 def refusal(assignment: Assignment, now: datetime) -> str | None:
     """Why no debrief can be asked for this assignment now, in words; None when it can."""
-    if assignment.status == "cancelled":
+    if assignment.status == AssignmentStatus.CANCELLED:
         return _("Dieser Einsatz wurde abgesagt. Ein Gespräch können Sie nur nach einem Einsatz "
                  "wünschen. Rufen Sie bei Bedarf die Koordination an.")  # fmt: skip
     if assignment.starts_at > now:

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit
+from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -83,7 +84,7 @@ def obstacles(mediator: Mediator, now: datetime, *, booked: bool) -> list[str]:
     found = []
     if not switched_on(mediator, now):
         found.append("switched_off")
-    if mediator.status != "active":
+    if mediator.status != MediatorStatus.ACTIVE:
         found.append("not_active")
     elif not mediator.deployable:
         found.append("not_deployable")
@@ -113,7 +114,7 @@ def _booked_ids(session: Session, ids: list[int], now: datetime) -> set[int]:
         session.scalars(
             select(Assignment.mediator_id).where(
                 Assignment.mediator_id.in_(ids),
-                Assignment.status == "confirmed",
+                Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.starts_at <= now,
                 Assignment.ends_at > now,
             )
@@ -225,7 +226,7 @@ def reachable_now(
             .where(
                 Mediator.pool_id.in_(scope_pool_ids(session, pool_ids)),
                 Mediator.id.in_(speakers),
-                Mediator.status == "active",
+                Mediator.status == MediatorStatus.ACTIVE,
                 Mediator.deployable.is_(True),
                 Mediator.mode_phone.is_(True),
                 Mediator.reachable_from <= now,
@@ -247,7 +248,7 @@ def reachable_now(
             select(Assignment.mediator_id, func.count())
             .where(
                 Assignment.mediator_id.in_([m.id for m in mediators]),
-                Assignment.status != "cancelled",
+                Assignment.status != AssignmentStatus.CANCELLED,
                 Assignment.starts_at >= now - timedelta(days=RECENT_DAYS),
             )
             .group_by(Assignment.mediator_id)
@@ -298,7 +299,7 @@ def record_call(
         domain_code=CALL_DOMAIN,
         setting=CALL_SETTING,
         professional_present=True,
-        status="open",
+        status=RequestStatus.OPEN,
         via_hotline=True,
         candidates_at_intake=1,
         created_at=now,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import ImportStatus
 from pool.i18n import gettext as _
 from pool.imports import parsing
 from pool.models import Domain, ImportJob, Mediator, Pool, User
@@ -38,7 +39,7 @@ def create_job(
     job = ImportJob(
         pool_id=pool.id,
         created_by_id=actor.id,
-        status="mapping",
+        status=ImportStatus.MAPPING,
         file_type=parsed.file_type,
         header_line=parsed.header_line,
         headers=parsed.headers,
@@ -61,7 +62,7 @@ def set_mapping(
     default_level: str | None, now: datetime,
 ) -> None:  # fmt: skip
     """Save the column mapping and check every row (nothing is imported yet)."""
-    if job.status not in ("mapping", "ready"):
+    if job.status not in (ImportStatus.MAPPING, ImportStatus.READY):
         raise ImportJobError(_("Dieser Import läuft schon oder ist abgeschlossen."))
     mapping = list(mapping)
     if len(mapping) != len(job.headers or []) or set(mapping) - set(parsing.FIELD_NAMES):
@@ -84,7 +85,7 @@ def set_mapping(
     job.options = {"default_level": default_level}
     job.rows = [row.as_json() for row in rows]
     job.good_count = sum(1 for row in rows if not row.problems)
-    job.status = "ready"
+    job.status = ImportStatus.READY
     job.updated_at = now
     session.flush()
 
@@ -120,8 +121,8 @@ def confirm(session: Session, *, actor: User, job: ImportJob, now: datetime) -> 
     """Start the import; False if it was started already (a second click, another tab)."""
     claimed = session.execute(
         update(ImportJob)
-        .where(ImportJob.id == job.id, ImportJob.status == "ready")
-        .values(status="running", done_count=0, updated_at=now)
+        .where(ImportJob.id == job.id, ImportJob.status == ImportStatus.READY)
+        .values(status=ImportStatus.RUNNING, done_count=0, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(job)
@@ -137,7 +138,7 @@ def process_chunk(
 ) -> int:
     """Import the next ``size`` good rows; the number of rows handled (0: nothing to do, or
     another request handled this chunk). The caller commits: one transaction per chunk."""
-    if job.status != "running":
+    if job.status != ImportStatus.RUNNING:
         return 0
     rows = good_rows(job)
     start = job.done_count
@@ -147,7 +148,9 @@ def process_chunk(
     claimed = session.execute(
         update(ImportJob)
         .where(
-            ImportJob.id == job.id, ImportJob.status == "running", ImportJob.done_count == start
+            ImportJob.id == job.id,
+            ImportJob.status == ImportStatus.RUNNING,
+            ImportJob.done_count == start,
         )  # fmt: skip
         .values(done_count=end, updated_at=now)
         .execution_options(synchronize_session=False)
@@ -182,7 +185,7 @@ def process_chunk(
 
 def finish(session: Session, *, job: ImportJob, now: datetime) -> None:
     """Done: keep the counts, drop the file's contents (personal data)."""
-    job.status = "done"
+    job.status = ImportStatus.DONE
     job.cells = job.rows = job.headers = None
     job.updated_at = now
     audit.record(session, job.created_by_id, "import.finished", "import_job", job.id,

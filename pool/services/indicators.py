@@ -26,6 +26,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.deployability import add_years
+from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
 from pool.i18n import BERLIN
 from pool.models import DebriefRequest, Mediator
 from pool.models.mediators import MediatorLanguage
@@ -213,7 +214,7 @@ class _Scope:
 
 
 # The request's one not-cancelled assignment (a partial unique index guarantees at most one).
-_ACTIVE_ASSIGNMENT = and_(A.request_id == R.id, A.status != "cancelled")
+_ACTIVE_ASSIGNMENT = and_(A.request_id == R.id, A.status != AssignmentStatus.CANCELLED)
 
 
 def _flag(condition: Any) -> Any:
@@ -226,18 +227,18 @@ def _count_columns(now: datetime) -> list[Any]:
         func.count(R.id),
         _flag(
             and_(
-                or_(A.status == "completed", took_place),
+                or_(A.status == AssignmentStatus.COMPLETED, took_place),
                 or_(A.office_outcome.is_(None), A.office_outcome != "mediator_no_show"),
             )
         ),
         _flag(
             or_(
-                R.status == "unfilled",
-                and_(R.status.in_(("open", "offered")), R.ends_at <= now),
+                R.status == RequestStatus.UNFILLED,
+                and_(R.status.in_((RequestStatus.OPEN, RequestStatus.OFFERED)), R.ends_at <= now),
             )
         ),
-        _flag(R.status == "cancelled"),
-        _flag(and_(R.status == "cancelled", R.cancelled_by == "office")),
+        _flag(R.status == RequestStatus.CANCELLED),
+        _flag(and_(R.status == RequestStatus.CANCELLED, R.cancelled_by == "office")),
         _flag(R.candidates_at_intake == 0),
     ]
 
@@ -297,8 +298,8 @@ def _minutes(later: datetime, earlier: datetime) -> float:
 def _summary(session: Session, scope: _Scope) -> Summary:
     where = scope.where()
     counts = _counted(session, scope)[0].counts
-    cancelled = R.status == "cancelled"
-    mediator_cancelled = and_(A.status == "cancelled", A.cancelled_by == "mediator")
+    cancelled = R.status == RequestStatus.CANCELLED
+    mediator_cancelled = and_(A.status == AssignmentStatus.CANCELLED, A.cancelled_by == "mediator")
     request_figures = session.execute(
         select(
             _flag(and_(cancelled, R.cancelled_by == "coordination")),
@@ -309,10 +310,14 @@ def _summary(session: Session, scope: _Scope) -> Summary:
         select(
             _flag(mediator_cancelled),
             _flag(and_(mediator_cancelled, A.short_notice.is_(True))),
-            _flag(and_(A.status != "cancelled", A.office_outcome == "client_no_show")),
-            _flag(and_(A.status != "cancelled", A.office_outcome == "mediator_no_show")),
-            func.avg(case((A.status != "cancelled", A.feedback_rating))),
-            func.count(case((A.status != "cancelled", A.feedback_rating))),
+            _flag(
+                and_(A.status != AssignmentStatus.CANCELLED, A.office_outcome == "client_no_show")
+            ),
+            _flag(
+                and_(A.status != AssignmentStatus.CANCELLED, A.office_outcome == "mediator_no_show")
+            ),
+            func.avg(case((A.status != AssignmentStatus.CANCELLED, A.feedback_rating))),
+            func.count(case((A.status != AssignmentStatus.CANCELLED, A.feedback_rating))),
         )
         .select_from(A)
         .join(R, R.id == A.request_id)
@@ -335,7 +340,7 @@ def _summary(session: Session, scope: _Scope) -> Summary:
             .join(Mediator, Mediator.id == A.mediator_id)
             .where(
                 *where,
-                A.status == "completed",
+                A.status == AssignmentStatus.COMPLETED,
                 or_(A.office_outcome.is_(None), A.office_outcome != "mediator_no_show"),
             )
             .group_by(Mediator.kind)
@@ -388,7 +393,7 @@ def _as_utc(value: datetime | str) -> datetime:
 
 def _mediators(session: Session, pool_ids: list[int] | None) -> tuple[int, int, list[MediatorRow]]:
     """Active and deployable mediators now, in total and per language."""
-    conditions = [Mediator.status == "active"]
+    conditions = [Mediator.status == MediatorStatus.ACTIVE]
     if pool_ids is not None:
         conditions.append(Mediator.pool_id.in_(pool_ids or [-1]))
     deployable = _flag(Mediator.deployable.is_(True))

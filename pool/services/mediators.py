@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.deployability import add_months
-from pool.enums import Role
+from pool.enums import MediatorStatus, Role
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -105,7 +105,12 @@ def refresh_all(session: Session, now: datetime, *, batch: int = 500) -> int:
     while True:
         rows = session.scalars(
             select(Mediator)
-            .where(Mediator.id > last_id, Mediator.status.in_(("applied", "active", "paused")))
+            .where(
+                Mediator.id > last_id,
+                Mediator.status.in_(
+                    (MediatorStatus.APPLIED, MediatorStatus.ACTIVE, MediatorStatus.PAUSED)
+                ),
+            )
             .order_by(Mediator.id)
             .limit(batch)
             .options(*registry_loader_options())
@@ -272,7 +277,7 @@ def create_mediator(
     values = dict(values)
     email = normalise_email(values.pop("email", "") or "")
     name = (values.pop("name", "") or "").strip()
-    mediator = Mediator(pool_id=pool.id, pool=pool, name=name, email=email, status="applied",
+    mediator = Mediator(pool_id=pool.id, pool=pool, name=name, email=email, status=MediatorStatus.APPLIED,
                         created_at=now, updated_at=now, status_changed_at=now,
                         municipalities=[], deployability_codes=[])  # fmt: skip
     _check_scalar(session, mediator, "name", name)
@@ -293,7 +298,7 @@ def create_mediator(
     mediator.user = user
     mediator.status_changes.append(
         MediatorStatusChange(
-            from_status=None, to_status="applied", actor_id=_actor_id(actor), at=now
+            from_status=None, to_status=MediatorStatus.APPLIED, actor_id=_actor_id(actor), at=now
         )
     )
     session.add(mediator)
@@ -436,7 +441,7 @@ def change_status(
 ) -> None:  # fmt: skip
     if to_status not in STATUS_TRANSITIONS.get(mediator.status, ()):
         raise MediatorError(_("Dieser Statuswechsel ist nicht möglich."), "status")
-    if to_status == "active" and mediator.status == "applied":
+    if to_status == MediatorStatus.ACTIVE and mediator.status == MediatorStatus.APPLIED:
         problems = activation_problems(mediator)
         if problems:
             raise MediatorError(
@@ -444,7 +449,10 @@ def change_status(
                 "status",
             )
     reason = (reason or "").strip() or None
-    if to_status in ("rejected", "left", "paused") and not reason:
+    if (
+        to_status in (MediatorStatus.REJECTED, MediatorStatus.LEFT, MediatorStatus.PAUSED)
+        and not reason
+    ):
         raise MediatorError(_("Bitte geben Sie einen Grund an."), "reason")
     mediator.status_changes.append(
         MediatorStatusChange(from_status=mediator.status, to_status=to_status,
@@ -455,7 +463,7 @@ def change_status(
     audit.record(session, actor.id, "mediator.status_changed", "mediator", mediator.id,
                  {"from": previous, "to": to_status})  # fmt: skip
     user = mediator.user
-    if to_status == "active" and user is not None and user.password_hash is None:
+    if to_status == MediatorStatus.ACTIVE and user is not None and user.password_hash is None:
         send_invitation(session, user, inviter=actor, now=now)
     refresh(session, [mediator], now)
 
@@ -585,7 +593,7 @@ def purge_rejected(session: Session, now: datetime) -> int:
     rows = session.execute(
         select(Mediator, Pool.rejected_retention_days)
         .join(Pool, Pool.id == Mediator.pool_id)
-        .where(Mediator.status == "rejected")
+        .where(Mediator.status == MediatorStatus.REJECTED)
     ).all()
     deleted = 0
     for mediator, days in rows:

@@ -32,6 +32,7 @@ from pool.deployability import (
     add_years,
     police_certificate_valid_until,
 )
+from pool.enums import MediatorStatus, OutboxStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -54,7 +55,7 @@ from pool.urls import external_url
 WARN_DAYS = 30
 LATE_DAYS = 7
 # Registry notices go to mediators in these states.
-NOTICE_STATUSES = ("active", "paused")
+NOTICE_STATUSES = (MediatorStatus.ACTIVE, MediatorStatus.PAUSED)
 NUDGE_AFTER_DAYS = 90
 NUDGE_EVERY_DAYS = 30
 # Rows per query where a duty walks through many mediators.
@@ -279,7 +280,7 @@ def send_availability_nudges(session: Session, now: datetime) -> int:
             .where(
                 Mediator.id > last_id,
                 Mediator.kind == "volunteer",
-                Mediator.status == "active",
+                Mediator.status == MediatorStatus.ACTIVE,
                 reviewed < now - timedelta(days=NUDGE_AFTER_DAYS),
             )
             .options(joinedload(Mediator.user))
@@ -340,7 +341,7 @@ def send_digests(session: Session, now: datetime) -> int:
     held = session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.status == "held",
+            OutboxMessage.status == OutboxStatus.HELD,
             OutboxMessage.due_at <= now,
             OutboxMessage.user_id.is_not(None),
         )
@@ -377,7 +378,7 @@ def send_digests(session: Session, now: datetime) -> int:
             category="digest",
         )
         for message in messages:
-            message.status = "digested"
+            message.status = OutboxStatus.DIGESTED
             message.sent_at = now
         count += 1
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.db import utcnow
+from pool.enums import MediatorStatus
 from pool.i18n import gettext as _
 from pool.models import FEDERAL_STATES, Mediator, Office, Pool, User
 from pool.models.mediators import GERMAN_LEVELS
@@ -197,7 +198,9 @@ def _refresh_pool_mediators(session: Session, pool: Pool, now: datetime) -> None
             .where(
                 Mediator.pool_id == pool.id,
                 Mediator.id > last_id,
-                Mediator.status.in_(("applied", "active", "paused")),
+                Mediator.status.in_(
+                    (MediatorStatus.APPLIED, MediatorStatus.ACTIVE, MediatorStatus.PAUSED)
+                ),
             )
             .order_by(Mediator.id)
             .limit(500)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.deployability import add_months, add_years
-from pool.enums import Role
+from pool.enums import AssignmentStatus, MediatorStatus, OutboxStatus, RequestStatus, Role
 from pool.i18n import gettext as _
 from pool.models import (
     Absence,
@@ -59,8 +59,12 @@ from pool.models.allowances import Payout, PayoutItem
 from pool.services import ServiceError, debriefs
 
 ERASED_SUBJECT = "[gelöscht]"
-FINISHED_REQUEST_STATUSES = ("completed", "cancelled", "unfilled")
-SENT_OUTBOX_STATUSES = ("sent", "digested", "failed")
+FINISHED_REQUEST_STATUSES = (
+    RequestStatus.COMPLETED,
+    RequestStatus.CANCELLED,
+    RequestStatus.UNFILLED,
+)
+SENT_OUTBOX_STATUSES = (OutboxStatus.SENT, OutboxStatus.DIGESTED, OutboxStatus.FAILED)
 POLICE_CERTIFICATE_KEEP_MONTHS = 3
 
 
@@ -85,7 +89,7 @@ def left_at(session: Session, mediator: Mediator) -> datetime | None:
     return session.scalar(
         select(func.max(MediatorStatusChange.at)).where(
             MediatorStatusChange.mediator_id == mediator.id,
-            MediatorStatusChange.to_status == "left",
+            MediatorStatusChange.to_status == MediatorStatus.LEFT,
         )
     )
 
@@ -222,11 +226,11 @@ def erase_mediator(session: Session, *, actor: User, mediator: Mediator, now: da
     """Remove or replace the personal data of a mediator who left; counts stay (module doc)."""
     if mediator.erased_at is not None:
         raise PrivacyError(_("Die Daten dieser Person sind bereits gelöscht."))
-    if mediator.status != "left":
+    if mediator.status != MediatorStatus.LEFT:
         raise PrivacyError(_("Nur Personen mit dem Status „ausgeschieden“ können gelöscht werden."))
     open_assignments = session.scalar(
         select(func.count()).where(
-            Assignment.mediator_id == mediator.id, Assignment.status == "confirmed"
+            Assignment.mediator_id == mediator.id, Assignment.status == AssignmentStatus.CONFIRMED
         )
     )
     if open_assignments:
@@ -405,14 +409,14 @@ def delete_police_certificate_records(session: Session, now: datetime) -> int:
     cutoff = months_before(now, POLICE_CERTIFICATE_KEEP_MONTHS)
     left = (
         select(MediatorStatusChange.mediator_id)
-        .where(MediatorStatusChange.to_status == "left")
+        .where(MediatorStatusChange.to_status == MediatorStatus.LEFT)
         .group_by(MediatorStatusChange.mediator_id)
         .having(func.max(MediatorStatusChange.at) < cutoff)
     )
     return session.execute(
         update(Mediator)
         .where(
-            Mediator.status == "left",
+            Mediator.status == MediatorStatus.LEFT,
             or_(
                 Mediator.police_certificate_seen_on.is_not(None),
                 Mediator.police_certificate_no_entry.is_(True),

@@ -39,6 +39,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from pool import audit
+from pool.enums import AssignmentStatus
 from pool.i18n import BERLIN
 from pool.models import Assignment, InterpretingRequest, Mediator, Pool, User
 from pool.services.booking import (
@@ -117,7 +118,7 @@ def _send_reminders(session: Session, now: datetime, people: _People) -> int:
     candidates = session.scalars(
         _with_people(
             select(Assignment).where(
-                Assignment.status == "confirmed",
+                Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.starts_at > now,
                 Assignment.starts_at <= now + timedelta(hours=leads[0]) + SLACK,
                 maybe_due,
@@ -187,7 +188,7 @@ def _alert_unconfirmed(session: Session, now: datetime, people: _People) -> int:
             .join(InterpretingRequest, InterpretingRequest.id == Assignment.request_id)
             .join(Pool, Pool.id == InterpretingRequest.pool_id)
             .where(
-                Assignment.status == "confirmed",
+                Assignment.status == AssignmentStatus.CONFIRMED,
                 Assignment.starts_at > now,
                 Assignment.starts_at <= bound,
                 Assignment.attendance_confirmed_at.is_(None),
@@ -263,7 +264,7 @@ def _request_reports(session: Session, now: datetime, people: _People) -> int:
     candidates = session.scalars(
         _with_people(
             select(Assignment).where(
-                Assignment.status.in_(("confirmed", "completed")),
+                Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
                 Assignment.ends_at <= now,
                 Assignment.ends_at > now - REPORT_WINDOW,
                 Assignment.report_requested_at.is_(None),
@@ -320,8 +321,8 @@ def assignment_for_token(session: Session, token: str) -> tuple[Assignment | Non
 
 def attendance_closed(assignment: Assignment, now: datetime) -> str | None:
     """Why "Ich komme" can no longer be pressed: "cancelled", "started", or None."""
-    if assignment.status != "confirmed":
-        return "cancelled" if assignment.status == "cancelled" else "started"
+    if assignment.status != AssignmentStatus.CONFIRMED:
+        return "cancelled" if assignment.status == AssignmentStatus.CANCELLED else "started"
     if assignment.starts_at <= now:
         return "started"
     return None
@@ -336,7 +337,7 @@ def confirm_attendance(
         update(Assignment)
         .where(
             Assignment.id == assignment.id,
-            Assignment.status == "confirmed",
+            Assignment.status == AssignmentStatus.CONFIRMED,
             Assignment.starts_at > now,
             Assignment.attendance_confirmed_at.is_(None),
         )

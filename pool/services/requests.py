@@ -43,7 +43,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import Role
+from pool.enums import OfferStatus, RequestStatus, Role
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -99,7 +99,7 @@ LEGAL_SETTINGS = frozenset(
 )
 # Reasons that depend on the date of one occurrence; in a series they name the date.
 DATE_CODES = frozenset({"lead_time", "start_in_past", "too_far_ahead"})
-CHANGEABLE_STATUSES = ("open", "offered", "assigned")
+CHANGEABLE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED, RequestStatus.ASSIGNED)
 # Any character of Unicode category C (controls, surrogates, unassigned) except line breaks and
 # tabs in free text: they would behave differently in SQLite and PostgreSQL (NUL) or hide text.
 ALLOWED_CONTROLS = frozenset("\n\r\t")
@@ -778,7 +778,7 @@ def create_request(
             professional_present=True,
             case_ref=clean.get("case_ref"),
             notes=clean.get("notes"),
-            status="open",
+            status=RequestStatus.OPEN,
             created_at=now,
             updated_at=now,
         )
@@ -1098,7 +1098,7 @@ def _release_mediators(
         )  # fmt: skip
         mediators.append(assignment.mediator)
     pending = session.scalars(
-        select(Offer).where(Offer.request_id == request.id, Offer.status == "pending")
+        select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.PENDING)
     ).all()
     for offer in pending:
         try:
