@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError
 
 from pool import audit
-from pool.enums import AssignmentStatus, Role
+from pool.enums import AssignmentStatus, Mode, Role
 from pool.i18n import gettext as _
 from pool.labels import SETTING_LABELS
 from pool.languages import language_name
@@ -60,9 +60,9 @@ def _organizer(assignment: Assignment) -> vCalAddress:
 
 
 def _location(request: InterpretingRequest) -> str:
-    if request.mode == "phone":
+    if request.mode == Mode.PHONE:
         return _("Telefon")
-    if request.mode == "video":
+    if request.mode == Mode.VIDEO:
         return _("Video")
     return request.address or request.municipality or ""
 

@@ -24,7 +24,18 @@ from flask import current_app, has_app_context
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus, Role
+from pool.enums import (
+    AssignmentStatus,
+    Gender,
+    Level,
+    MediatorKind,
+    MediatorStatus,
+    Mode,
+    Outcome,
+    PoolKind,
+    RequestStatus,
+    Role,
+)
 from pool.i18n import BERLIN
 from pool.models import (
     Assignment,
@@ -113,7 +124,7 @@ def _registry_present(session: Session) -> bool:
 def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     district = Pool(
         name=DISTRICT_POOL,
-        kind="district",
+        kind=PoolKind.DISTRICT,
         federal_state=DEMO_STATE,
         contact_email="dolmetscherpool@demo.example",
         contact_phone="0521 123-4567",
@@ -121,7 +132,7 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     )
     town = Pool(
         name=TOWN_POOL,
-        kind="municipal",
+        kind=PoolKind.MUNICIPAL,
         federal_state=DEMO_STATE,
         contact_email="integration@neustadt.demo.example",
         contact_phone="0521 987-6543",
@@ -227,11 +238,11 @@ class DemoMediator:
     email: str
     languages: list[tuple[str, str, tuple[str, ...]]]
     pool: str = "district"
-    kind: str = "volunteer"
+    kind: str = MediatorKind.VOLUNTEER
     gender: str | None = None
-    german_level: str = "C1"
+    german_level: str = Level.C1
     municipalities: tuple[str, ...] = ("Neustadt",)
-    modes: tuple[str, ...] = ("in_person", "phone")
+    modes: tuple[str, ...] = (Mode.IN_PERSON, Mode.PHONE)
     domains: tuple[str, ...] = ("education", "social_services", "authorities")
     trainings: tuple[str, ...] = ("basic",)
     weekly: list[Window] = field(default_factory=lambda: DAYTIME)
@@ -249,106 +260,106 @@ def _m(name, email, languages, **kwargs) -> DemoMediator:
     return DemoMediator(name, email + "@demo.example", languages, **kwargs)
 
 
-AR_LEVANTINE = ("ar", "native", ("Levantinisch",))
+AR_LEVANTINE = ("ar", Level.NATIVE, ("Levantinisch",))
 
 DEMO_MEDIATORS = (
     # The deployable Arabic speakers of the district pool.
-    _m("Amal Haddad", "amal.haddad", [("ar", "native", ("Levantinisch", "Syrisch")), ("en", "B2", ())],
-       gender="female", municipalities=("Neustadt", "Altdorf"), trainings=("basic", "health"),
+    _m("Amal Haddad", "amal.haddad", [("ar", Level.NATIVE, ("Levantinisch", "Syrisch")), ("en", Level.B2, ())],
+       gender=Gender.FEMALE, municipalities=("Neustadt", "Altdorf"), trainings=("basic", "health"),
        domains=("education", "health", "social_services"), police_certificate=True),
-    _m("Yusuf Al-Masri", "yusuf.almasri", [("ar", "native", ("Ägyptisch",)), ("en", "C1", ())],
-       kind="staff", office="Sozialamt", gender="male", weekly=MORNINGS,
+    _m("Yusuf Al-Masri", "yusuf.almasri", [("ar", Level.NATIVE, ("Ägyptisch",)), ("en", Level.C1, ())],
+       kind=MediatorKind.STAFF, office="Sozialamt", gender=Gender.MALE, weekly=MORNINGS,
        domains=("social_services", "authorities")),
-    _m("Leila Benali", "leila.benali", [("ar", "native", ("Maghrebinisch", "Marokkanisch")),
-                                        ("fr", "native", ())],
-       gender="female", municipalities=("Neustadt", "Bergheim"), weekly=AFTERNOONS),
-    _m("Omar Khalil", "omar.khalil", [("ar", "native", ("Irakisch",)), ("kmr", "B2", ())],
-       gender="male", trainings=("basic", "youth_welfare"),
+    _m("Leila Benali", "leila.benali", [("ar", Level.NATIVE, ("Maghrebinisch", "Marokkanisch")),
+                                        ("fr", Level.NATIVE, ())],
+       gender=Gender.FEMALE, municipalities=("Neustadt", "Bergheim"), weekly=AFTERNOONS),
+    _m("Omar Khalil", "omar.khalil", [("ar", Level.NATIVE, ("Irakisch",)), ("kmr", Level.B2, ())],
+       gender=Gender.MALE, trainings=("basic", "youth_welfare"),
        domains=("education", "youth_welfare", "social_services")),
-    _m("Rania Saleh", "rania.saleh", [AR_LEVANTINE, ("en", "B1", ())], gender="female",
-       modes=("phone", "video"), municipalities=("Altdorf",), monthly_cap=4),
-    _m("Hassan Darwish", "hassan.darwish", [("ar", "native", ("Sudanesisch",))], gender="male",
-       german_level="B2", municipalities=("Bergheim", "Neustadt"), weekly=AFTERNOONS),
+    _m("Rania Saleh", "rania.saleh", [AR_LEVANTINE, ("en", Level.B1, ())], gender=Gender.FEMALE,
+       modes=(Mode.PHONE, Mode.VIDEO), municipalities=("Altdorf",), monthly_cap=4),
+    _m("Hassan Darwish", "hassan.darwish", [("ar", Level.NATIVE, ("Sudanesisch",))], gender=Gender.MALE,
+       german_level=Level.B2, municipalities=("Bergheim", "Neustadt"), weekly=AFTERNOONS),
     # Not deployable, each for another reason.
-    _m("Mahmoud Aziz", "mahmoud.aziz", [("ar", "native", ("Syrisch",))], gender="male",
+    _m("Mahmoud Aziz", "mahmoud.aziz", [("ar", Level.NATIVE, ("Syrisch",))], gender=Gender.MALE,
        state="expired_training"),
-    _m("Nour El-Amin", "nour.elamin", [("ar", "C1", ()), ("fr", "B2", ())], gender="female",
+    _m("Nour El-Amin", "nour.elamin", [("ar", Level.C1, ()), ("fr", Level.B2, ())], gender=Gender.FEMALE,
        state="applied"),
     # Persian, Dari, Pashto
-    _m("Parisa Ahmadi", "parisa.ahmadi", [("fa", "native", ()), ("prs", "C1", ())],
-       gender="female", trainings=("basic", "health"), domains=("health", "education"),
+    _m("Parisa Ahmadi", "parisa.ahmadi", [("fa", Level.NATIVE, ()), ("prs", Level.C1, ())],
+       gender=Gender.FEMALE, trainings=("basic", "health"), domains=("health", "education"),
        police_certificate=True),
-    _m("Reza Karimi", "reza.karimi", [("fa", "native", ())], gender="male", state="missing_ack"),
-    _m("Fatima Rahimi", "fatima.rahimi", [("prs", "native", ("Kabuli",)), ("ps", "B2", ())],
-       gender="female", weekly=MORNINGS),
-    _m("Ahmad Noori", "ahmad.noori", [("ps", "native", ()), ("prs", "C1", ())], pool="town",
-       gender="male", municipalities=("Neustadt",)),
+    _m("Reza Karimi", "reza.karimi", [("fa", Level.NATIVE, ())], gender=Gender.MALE, state="missing_ack"),
+    _m("Fatima Rahimi", "fatima.rahimi", [("prs", Level.NATIVE, ("Kabuli",)), ("ps", Level.B2, ())],
+       gender=Gender.FEMALE, weekly=MORNINGS),
+    _m("Ahmad Noori", "ahmad.noori", [("ps", Level.NATIVE, ()), ("prs", Level.C1, ())], pool="town",
+       gender=Gender.MALE, municipalities=("Neustadt",)),
     # Kurdish
-    _m("Dilan Yıldız", "dilan.yildiz", [("kmr", "native", ()), ("tr", "native", ())],
-       gender="female", trainings=("basic", "youth_welfare"),
+    _m("Dilan Yıldız", "dilan.yildiz", [("kmr", Level.NATIVE, ()), ("tr", Level.NATIVE, ())],
+       gender=Gender.FEMALE, trainings=("basic", "youth_welfare"),
        domains=("youth_welfare", "education")),
-    _m("Karwan Aziz", "karwan.aziz", [("ckb", "native", ("Soranî (Sulaimaniya)",)),
-                                      ("ar", "B2", ())],
-       gender="male", municipalities=("Altdorf", "Neustadt")),
-    _m("Rojda Demir", "rojda.demir", [("kmr", "native", ()), ("tr", "C1", ())], gender="female",
+    _m("Karwan Aziz", "karwan.aziz", [("ckb", Level.NATIVE, ("Soranî (Sulaimaniya)",)),
+                                      ("ar", Level.B2, ())],
+       gender=Gender.MALE, municipalities=("Altdorf", "Neustadt")),
+    _m("Rojda Demir", "rojda.demir", [("kmr", Level.NATIVE, ()), ("tr", Level.C1, ())], gender=Gender.FEMALE,
        state="absent"),
     # Horn of Africa
-    _m("Semhar Tesfay", "semhar.tesfay", [("ti", "native", ()), ("am", "B2", ())],
-       gender="female", weekly=AFTERNOONS),
-    _m("Yonas Gebremedhin", "yonas.gebremedhin", [("ti", "native", ())], gender="male",
+    _m("Semhar Tesfay", "semhar.tesfay", [("ti", Level.NATIVE, ()), ("am", Level.B2, ())],
+       gender=Gender.FEMALE, weekly=AFTERNOONS),
+    _m("Yonas Gebremedhin", "yonas.gebremedhin", [("ti", Level.NATIVE, ())], gender=Gender.MALE,
        state="paused"),
-    _m("Hodan Abdi", "hodan.abdi", [("so", "native", ()), ("en", "B2", ())], gender="female",
+    _m("Hodan Abdi", "hodan.abdi", [("so", Level.NATIVE, ()), ("en", Level.B2, ())], gender=Gender.FEMALE,
        trainings=("basic", "health"), domains=("health",)),
-    _m("Abdirahman Warsame", "abdirahman.warsame", [("so", "native", ()), ("ar", "B1", ())],
-       gender="male", state="paused_until"),
+    _m("Abdirahman Warsame", "abdirahman.warsame", [("so", Level.NATIVE, ()), ("ar", Level.B1, ())],
+       gender=Gender.MALE, state="paused_until"),
     # Turkish
-    _m("Ayşe Kaya", "ayse.kaya", [("tr", "native", ())], kind="staff", office="Jugendamt",
-       gender="female", weekly=MORNINGS, trainings=("basic", "youth_welfare"),
+    _m("Ayşe Kaya", "ayse.kaya", [("tr", Level.NATIVE, ())], kind=MediatorKind.STAFF, office="Jugendamt",
+       gender=Gender.FEMALE, weekly=MORNINGS, trainings=("basic", "youth_welfare"),
        domains=("youth_welfare", "education")),
-    _m("Mehmet Öztürk", "mehmet.oeztuerk", [("tr", "native", ())], kind="staff",
-       office="Ausländerbehörde", gender="male", state="release_missing"),
-    _m("Elif Şahin", "elif.sahin", [("tr", "native", ()), ("en", "C1", ())], pool="town",
-       gender="female"),
+    _m("Mehmet Öztürk", "mehmet.oeztuerk", [("tr", Level.NATIVE, ())], kind=MediatorKind.STAFF,
+       office="Ausländerbehörde", gender=Gender.MALE, state="release_missing"),
+    _m("Elif Şahin", "elif.sahin", [("tr", Level.NATIVE, ()), ("en", Level.C1, ())], pool="town",
+       gender=Gender.FEMALE),
     # Ukrainian, Russian
-    _m("Olena Kovalenko", "olena.kovalenko", [("uk", "native", ()), ("ru", "native", ())],
-       gender="female", trainings=("basic", "health"), domains=("health", "education"),
+    _m("Olena Kovalenko", "olena.kovalenko", [("uk", Level.NATIVE, ()), ("ru", Level.NATIVE, ())],
+       gender=Gender.FEMALE, trainings=("basic", "health"), domains=("health", "education"),
        police_certificate=True),
-    _m("Iryna Shevchenko", "iryna.shevchenko", [("uk", "native", ()), ("pl", "B2", ())],
-       pool="town", gender="female", weekly=AFTERNOONS),
-    _m("Dmytro Bondarenko", "dmytro.bondarenko", [("uk", "native", ()), ("ru", "C2", ())],
-       gender="male", state="applied"),
-    _m("Natalia Ivanova", "natalia.ivanova", [("ru", "native", ())], gender="female",
+    _m("Iryna Shevchenko", "iryna.shevchenko", [("uk", Level.NATIVE, ()), ("pl", Level.B2, ())],
+       pool="town", gender=Gender.FEMALE, weekly=AFTERNOONS),
+    _m("Dmytro Bondarenko", "dmytro.bondarenko", [("uk", Level.NATIVE, ()), ("ru", Level.C2, ())],
+       gender=Gender.MALE, state="applied"),
+    _m("Natalia Ivanova", "natalia.ivanova", [("ru", Level.NATIVE, ())], gender=Gender.FEMALE,
        municipalities=("Bergheim",)),
-    _m("Sergej Popov", "sergej.popov", [("ru", "native", ()), ("uk", "C1", ())], pool="town",
-       kind="staff", office="Bürgerbüro Neustadt", gender="male", weekly=MORNINGS),
+    _m("Sergej Popov", "sergej.popov", [("ru", Level.NATIVE, ()), ("uk", Level.C1, ())], pool="town",
+       kind=MediatorKind.STAFF, office="Bürgerbüro Neustadt", gender=Gender.MALE, weekly=MORNINGS),
     # Romanian, Bulgarian, Albanian, Polish
-    _m("Ioana Popescu", "ioana.popescu", [("ro", "native", ())], gender="female"),
-    _m("Andrei Munteanu", "andrei.munteanu", [("ro", "native", ()), ("ru", "B2", ())],
-       pool="town", gender="male"),
-    _m("Desislava Petrova", "desislava.petrova", [("bg", "native", ()), ("tr", "B2", ())],
-       gender="female", weekly=PART_TIME),
-    _m("Georgi Dimitrov", "georgi.dimitrov", [("bg", "native", ()), ("rom", "C1", ())],
-       gender="male", state="expired_training"),
-    _m("Arben Krasniqi", "arben.krasniqi", [("sq", "native", ()), ("sr", "C1", ())],
-       gender="male"),
-    _m("Blerta Hoxha", "blerta.hoxha", [("sq", "native", ()), ("it", "B2", ())], pool="town",
-       gender="female"),
-    _m("Katarzyna Nowak", "katarzyna.nowak", [("pl", "native", ())], gender="female",
+    _m("Ioana Popescu", "ioana.popescu", [("ro", Level.NATIVE, ())], gender=Gender.FEMALE),
+    _m("Andrei Munteanu", "andrei.munteanu", [("ro", Level.NATIVE, ()), ("ru", Level.B2, ())],
+       pool="town", gender=Gender.MALE),
+    _m("Desislava Petrova", "desislava.petrova", [("bg", Level.NATIVE, ()), ("tr", Level.B2, ())],
+       gender=Gender.FEMALE, weekly=PART_TIME),
+    _m("Georgi Dimitrov", "georgi.dimitrov", [("bg", Level.NATIVE, ()), ("rom", Level.C1, ())],
+       gender=Gender.MALE, state="expired_training"),
+    _m("Arben Krasniqi", "arben.krasniqi", [("sq", Level.NATIVE, ()), ("sr", Level.C1, ())],
+       gender=Gender.MALE),
+    _m("Blerta Hoxha", "blerta.hoxha", [("sq", Level.NATIVE, ()), ("it", Level.B2, ())], pool="town",
+       gender=Gender.FEMALE),
+    _m("Katarzyna Nowak", "katarzyna.nowak", [("pl", Level.NATIVE, ())], gender=Gender.FEMALE,
        weekly=PART_TIME, police_certificate=True),
-    _m("Piotr Wiśniewski", "piotr.wisniewski", [("pl", "native", ()), ("ru", "B1", ())],
-       pool="town", gender="male"),
+    _m("Piotr Wiśniewski", "piotr.wisniewski", [("pl", Level.NATIVE, ()), ("ru", Level.B1, ())],
+       pool="town", gender=Gender.MALE),
     # French, English and more
-    _m("Aminata Diallo", "aminata.diallo", [("fr", "native", ()), ("wo", "native", ())],
-       gender="female"),
-    _m("Jean-Pierre Mbeki", "jeanpierre.mbeki", [("fr", "native", ()), ("ln", "native", ())],
-       gender="male", modes=("in_person", "phone", "video"), police_certificate=True),
-    _m("Grace Okafor", "grace.okafor", [("en", "native", ()), ("ig", "native", ())],
-       gender="female", trainings=("basic", "health"), domains=("health",)),
-    _m("Imran Qureshi", "imran.qureshi", [("ur", "native", ()), ("en", "C2", ())], pool="town",
-       gender="male"),
-    _m("Tran Thi Mai", "mai.tran", [("vi", "native", ())], gender="female", german_level="B2"),
-    _m("Lucía García", "lucia.garcia", [("es", "native", ()), ("pt", "C1", ())], pool="town",
-       gender="female", modes=("phone", "video")),
+    _m("Aminata Diallo", "aminata.diallo", [("fr", Level.NATIVE, ()), ("wo", Level.NATIVE, ())],
+       gender=Gender.FEMALE),
+    _m("Jean-Pierre Mbeki", "jeanpierre.mbeki", [("fr", Level.NATIVE, ()), ("ln", Level.NATIVE, ())],
+       gender=Gender.MALE, modes=(Mode.IN_PERSON, Mode.PHONE, Mode.VIDEO), police_certificate=True),
+    _m("Grace Okafor", "grace.okafor", [("en", Level.NATIVE, ()), ("ig", Level.NATIVE, ())],
+       gender=Gender.FEMALE, trainings=("basic", "health"), domains=("health",)),
+    _m("Imran Qureshi", "imran.qureshi", [("ur", Level.NATIVE, ()), ("en", Level.C2, ())], pool="town",
+       gender=Gender.MALE),
+    _m("Tran Thi Mai", "mai.tran", [("vi", Level.NATIVE, ())], gender=Gender.FEMALE, german_level=Level.B2),
+    _m("Lucía García", "lucia.garcia", [("es", Level.NATIVE, ()), ("pt", Level.C1, ())], pool="town",
+       gender=Gender.FEMALE, modes=(Mode.PHONE, Mode.VIDEO)),
 )  # fmt: skip
 
 
@@ -369,8 +380,8 @@ def load_demo_registry(session: Session, *, now: datetime) -> None:
     samira = _user(session, DEMO_MEDIATOR_EMAIL)
     samira.roles = [r for r in samira.roles if r.role != Role.MEDIATOR]  # create_mediator adds it
     session.flush()
-    spec = _m("Samira Sprachmittlung", "sprachmittlung", [AR_LEVANTINE, ("fr", "C1", ())],
-              gender="female", municipalities=("Neustadt", "Altdorf"),
+    spec = _m("Samira Sprachmittlung", "sprachmittlung", [AR_LEVANTINE, ("fr", Level.C1, ())],
+              gender=Gender.FEMALE, municipalities=("Neustadt", "Altdorf"),
               trainings=("basic", "health"), police_certificate=True,
               domains=("education", "health", "social_services"))  # fmt: skip
     _create(session, spec, pools, offices, trainings, guidelines, coordinator, now, today,
@@ -428,14 +439,14 @@ def _create(
         "adult_confirmed": True,
         "data_consent_at": now - timedelta(days=(today - joined).days + 7),
     }
-    if spec.kind == "staff":
+    if spec.kind == MediatorKind.STAFF:
         values["employing_office_id"] = offices[spec.office].id
         if spec.state != "release_missing":
             values["supervisor_release_by"] = "Dr. Petra Lehmann (Amtsleitung)"
             values["supervisor_release_until"] = today + timedelta(days=300)
     mediator = registry.create_mediator(session, actor=coordinator, pool=pools[spec.pool],
                                         values=values, now=now, invite=False)  # fmt: skip
-    if spec.kind == "staff":
+    if spec.kind == MediatorKind.STAFF:
         mediator.staff_consent_at = now - timedelta(days=(today - joined).days)
     if spec.state == "applied":
         return mediator
@@ -571,7 +582,7 @@ class _DemoRequests:
 
     def create(
         self, office: str, starts_at: datetime, *, language: str, domain: str, setting: str,
-        mode: str = "in_person", duration: int = 60, address: str | None = None,
+        mode: str = Mode.IN_PERSON, duration: int = 60, address: str | None = None,
         municipality: str = "Neustadt", clock: datetime | None = None, repeat=None,
         **values,
     ) -> InterpretingRequest:  # fmt: skip
@@ -584,7 +595,7 @@ class _DemoRequests:
             "duration_minutes": duration,
             "mode": mode,
             "municipality": municipality,
-            "address": address if mode == "in_person" else None,
+            "address": address if mode == Mode.IN_PERSON else None,
             "domain": domain,
             "setting": setting,
             "professional_present": True,
@@ -685,7 +696,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         language="fa",
         domain="education",
         setting="counselling",
-        mode="phone",
+        mode=Mode.PHONE,
         duration=45,
         case_ref="JA-24-031",
     )
@@ -696,7 +707,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         domain="education",
         setting="parents_meeting",
         address=SCHULE,
-        gender_preference="female",
+        gender_preference=Gender.FEMALE,
         notes="Gespräch über den Wechsel auf die weiterführende Schule.",
     )
     d.create("Sozialamt", d.soon(10), language="ar", domain="social_services",
@@ -732,7 +743,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         language="ru",
         domain="social_services",
         setting="office_appointment",
-        mode="phone",
+        mode=Mode.PHONE,
         duration=30,
     )
     offers = d.offer(social, "natalia.ivanova", "olena.kovalenko")
@@ -747,7 +758,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         address="Lindenstraße 14",
         duration=90,
         case_ref="JA-24-058",
-        gender_preference="female",
+        gender_preference=Gender.FEMALE,
     )
     d.offer(youth, "dilan.yildiz", "ayse.kaya")
 
@@ -786,25 +797,31 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
     done = d.accept(d.create("Jugendamt", d.ago(3, 1, 10), language="ar", domain="youth_welfare",
                              setting="parents_meeting", address=RATHAUS, case_ref="JA-23-117"),
                     "omar.khalil")  # fmt: skip
-    d.report(done, "office", "took_place", 60, rating=5, feedback="Sehr ruhig und genau übersetzt.")
-    d.report(done, "mediator", "took_place", 60, travel_km=12)
+    d.report(
+        done, "office", Outcome.TOOK_PLACE, 60, rating=5, feedback="Sehr ruhig und genau übersetzt."
+    )
+    d.report(done, "mediator", Outcome.TOOK_PLACE, 60, travel_km=12)
     done = d.accept(d.create("Gesundheitsamt", d.ago(2, 2, 10), language="ar", domain="health",
                              setting="counselling", address=GESUNDHEITSAMT, duration=45),
                     "sprachmittlung", "amal.haddad")  # fmt: skip
-    d.report(done, "office", "took_place", 45, rating=4)
-    d.report(done, "mediator", "took_place", 50, travel_km=8)
+    d.report(done, "office", Outcome.TOOK_PLACE, 45, rating=4)
+    d.report(done, "mediator", Outcome.TOOK_PLACE, 50, travel_km=8)
     done = d.assign(d.create("Sozialamt", d.ago(2, 3, 11), language="ru",
                              domain="social_services", setting="office_appointment",
                              address=SOZIALAMT, duration=45),
                     "natalia.ivanova", "Kurzfristig telefonisch zugesagt.")  # fmt: skip
-    d.report(done, "office", "client_no_show", None, feedback="Die Klientin ist nicht gekommen.")
-    d.report(done, "mediator", "took_place", 40, travel_km=20)  # differs: for the coordination
+    d.report(
+        done, "office", Outcome.CLIENT_NO_SHOW, None, feedback="Die Klientin ist nicht gekommen."
+    )
+    d.report(
+        done, "mediator", Outcome.TOOK_PLACE, 40, travel_km=20
+    )  # differs: for the coordination
     done = d.accept(d.create("Grundschule am Park", d.ago(1, 0, 14), language="uk",
                              domain="education", setting="parents_meeting", address=SCHULE,
                              duration=90),
                     "olena.kovalenko")  # fmt: skip
-    d.report(done, "office", "took_place", 90, rating=5)
-    d.report(done, "mediator", "took_place", 90, travel_km=6)
+    d.report(done, "office", Outcome.TOOK_PLACE, 90, rating=5)
+    d.report(done, "mediator", Outcome.TOOK_PLACE, 90, travel_km=6)
     # Past, waiting for reports: the office has not reported yet; the demo mediator has not.
     d.accept(d.create("Jugendamt", d.ago(1, 2, 9), language="tr", domain="youth_welfare",
                       setting="counselling", address=RATHAUS, case_ref="JA-24-058"),
@@ -813,7 +830,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
                                 domain="social_services", setting="office_appointment",
                                 address=SOZIALAMT, duration=30),
                        "sprachmittlung")  # fmt: skip
-    d.report(waiting, "office", "took_place", 30, rating=5)
+    d.report(waiting, "office", Outcome.TOOK_PLACE, 30, rating=5)
 
     # Cancelled by the caseworker a few hours before the start (short notice).
     late = d.create(
@@ -935,9 +952,9 @@ def _bulk_mediators(session, conn, rng, now: datetime, *, first: int, count: int
     for start in range(first, first + count, BULK_CHUNK):
         numbers = range(start, min(start + BULK_CHUNK, first + count))
         people = [{
-            "pool_id": rng.choice(pools).id, "kind": "volunteer", "status": MediatorStatus.ACTIVE,
+            "pool_id": rng.choice(pools).id, "kind": MediatorKind.VOLUNTEER, "status": MediatorStatus.ACTIVE,
             "name": f"Sprachmittler:in {n}", "email": BULK_EMAIL.format(n),
-            "gender": ("female", "male")[n % 2], "german_level": "C1", "adult_confirmed": True,
+            "gender": (Gender.FEMALE, Gender.MALE)[n % 2], "german_level": "C1", "adult_confirmed": True,
             "municipalities": rng.sample(BULK_TOWNS, rng.randint(1, 2)),
             "mode_in_person": True, "mode_phone": rng.random() < 0.7, "mode_video": False,
             "data_consent_at": now - timedelta(days=310), "interview_on": joined,
@@ -951,7 +968,7 @@ def _bulk_mediators(session, conn, rng, now: datetime, *, first: int, count: int
         for mediator_id in mediator_ids:
             for code in {rng.choice(BULK_LANGUAGES) for _n in range(rng.randint(1, 2))}:
                 languages.append({"mediator_id": mediator_id, "language_code": code,
-                                  "level": rng.choice(("native", "C2", "C1")), "dialects": []})  # fmt: skip
+                                  "level": rng.choice((Level.NATIVE, Level.C2, Level.C1)), "dialects": []})  # fmt: skip
             domains += [{"mediator_id": mediator_id, "domain_code": c} for c in BULK_DOMAINS]
             for weekday in sorted(rng.sample(WEEKDAYS, rng.randint(2, 5))):
                 windows.append({"mediator_id": mediator_id, "weekday": weekday,
@@ -997,7 +1014,7 @@ def _bulk_requests(
             requests.append({
                 "pool_id": pool_id, "office_id": rng.choice(offices[pool_id]),
                 "language_code": code, "starts_at": starts, "duration_minutes": minutes,
-                "ends_at": starts + timedelta(minutes=minutes), "mode": "in_person",
+                "ends_at": starts + timedelta(minutes=minutes), "mode": Mode.IN_PERSON,
                 "municipality": rng.choice(BULK_TOWNS), "domain_code": rng.choice(BULK_DOMAINS),
                 "setting": rng.choice(BULK_SETTINGS), "status": RequestStatus.OPEN if ahead else RequestStatus.COMPLETED,
                 "case_ref": f"{BULK_CASE_REF}{n % 5000}", "created_at": starts - timedelta(days=14),
@@ -1010,9 +1027,9 @@ def _bulk_requests(
             "request_id": request_id, "mediator_id": mediator_id, "status": AssignmentStatus.COMPLETED,
             "starts_at": request["starts_at"], "ends_at": request["ends_at"], "in_person": True,
             "created_at": request["assigned_at"], "conflict_of_interest": False,
-            "short_notice": False, "office_outcome": "took_place",
+            "short_notice": False, "office_outcome": Outcome.TOOK_PLACE,
             "office_duration_minutes": request["duration_minutes"],
-            "mediator_outcome": "took_place",
+            "mediator_outcome": Outcome.TOOK_PLACE,
             "mediator_duration_minutes": request["duration_minutes"],
             "travel_km": rng.choice((0, 4, 8, 15)), "completed_at": request["ends_at"],
         } for request_id, mediator_id, request in zip(request_ids, mediator_ids, requests, strict=True)

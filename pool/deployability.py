@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pool.enums import MediatorStatus
+from pool.enums import MediatorKind, MediatorStatus
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.models import Guideline, Mediator, Training
@@ -217,7 +217,7 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                 )
             )
 
-    if mediator.kind == "staff":
+    if mediator.kind == MediatorKind.STAFF:
         if not mediator.supervisor_release_by:
             reasons.append(Reason("release_missing", _("Die Freigabe der Vorgesetzten fehlt.")))
         elif mediator.supervisor_release_until and mediator.supervisor_release_until < on:

@@ -1,6 +1,15 @@
 """The words the interface shows for the registry's codes (one place for every page)."""
 
-from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
+from pool.enums import (
+    AssignmentStatus,
+    Gender,
+    Level,
+    MediatorKind,
+    MediatorStatus,
+    Mode,
+    Outcome,
+    RequestStatus,
+)
 from pool.i18n import lazy_gettext as _l
 from pool.models.mediators import GERMAN_LEVELS
 
@@ -11,22 +20,33 @@ STATUS_LABELS = {
     MediatorStatus.LEFT: _l("ausgeschieden"),
     MediatorStatus.REJECTED: _l("abgelehnt"),
 }
-KIND_LABELS = {"volunteer": _l("ehrenamtlich"), "staff": _l("Mitarbeiter:in der Verwaltung")}
-MODE_LABELS = {"in_person": _l("vor Ort"), "phone": _l("am Telefon"), "video": _l("per Video")}
-GENDER_LABELS = {"female": _l("weiblich"), "male": _l("männlich"), "diverse": _l("divers")}
+KIND_LABELS = {
+    MediatorKind.VOLUNTEER: _l("ehrenamtlich"),
+    MediatorKind.STAFF: _l("Mitarbeiter:in der Verwaltung"),
+}
+MODE_LABELS = {
+    Mode.IN_PERSON: _l("vor Ort"),
+    Mode.PHONE: _l("am Telefon"),
+    Mode.VIDEO: _l("per Video"),
+}
+GENDER_LABELS = {
+    Gender.FEMALE: _l("weiblich"),
+    Gender.MALE: _l("männlich"),
+    Gender.DIVERSE: _l("divers"),
+}
 # Short labels for lists; the forms that people fill in for themselves explain the levels.
 LEVEL_LABELS = {
-    **{level: level for level in GERMAN_LEVELS if level != "native"},
-    "native": _l("Muttersprache"),
+    **{level: level for level in GERMAN_LEVELS if level != Level.NATIVE},
+    Level.NATIVE: _l("Muttersprache"),
 }
 LEVEL_DESCRIPTIONS = {
-    "A1": _l("A1 – Anfänger"),
-    "A2": _l("A2 – Grundkenntnisse"),
-    "B1": _l("B1 – gute Grundkenntnisse"),
-    "B2": _l("B2 – selbstständig"),
-    "C1": _l("C1 – fließend"),
-    "C2": _l("C2 – sehr gut, fast wie Muttersprache"),
-    "native": _l("Muttersprache"),
+    Level.A1: _l("A1 – Anfänger"),
+    Level.A2: _l("A2 – Grundkenntnisse"),
+    Level.B1: _l("B1 – gute Grundkenntnisse"),
+    Level.B2: _l("B2 – selbstständig"),
+    Level.C1: _l("C1 – fließend"),
+    Level.C2: _l("C2 – sehr gut, fast wie Muttersprache"),
+    Level.NATIVE: _l("Muttersprache"),
 }
 WEEKDAY_LABELS = (
     _l("Montag"),
@@ -67,8 +87,8 @@ ASSIGNMENT_STATUS_LABELS = {
     AssignmentStatus.CANCELLED: _l("abgesagt"),
 }
 OUTCOME_LABELS = {
-    "took_place": _l("hat stattgefunden"),
-    "client_no_show": _l("Klient:in nicht erschienen"),
-    "mediator_no_show": _l("Sprachmittler:in nicht erschienen"),
-    "cancelled_on_site": _l("vor Ort abgebrochen"),
+    Outcome.TOOK_PLACE: _l("hat stattgefunden"),
+    Outcome.CLIENT_NO_SHOW: _l("Klient:in nicht erschienen"),
+    Outcome.MEDIATOR_NO_SHOW: _l("Sprachmittler:in nicht erschienen"),
+    Outcome.CANCELLED_ON_SITE: _l("vor Ort abgebrochen"),
 }

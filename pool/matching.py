@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from pool import deployability
+from pool.enums import Gender, Level, Mode
 from pool.i18n import current_language, ngettext
 from pool.i18n import gettext as _
 from pool.languages import language_name, related_languages
@@ -43,9 +44,16 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "reliability": 2.0,  # taken off, at most this much, for declines and late cancellations
     "related_language": 3.0,  # taken off for a related language instead of the requested one
 }
-LEVEL_SHARE = {"native": 1.0, "C2": 0.8, "C1": 0.6, "B2": 0.4, "B1": 0.2, "A2": 0.0}
-LEVEL_ORDER = ("A2", "B1", "B2", "C1", "C2", "native")
-DEFAULT_MIN_LEVEL = "B1"
+LEVEL_SHARE = {
+    Level.NATIVE: 1.0,
+    Level.C2: 0.8,
+    Level.C1: 0.6,
+    Level.B2: 0.4,
+    Level.B1: 0.2,
+    Level.A2: 0.0,
+}
+LEVEL_ORDER = (Level.A2, Level.B1, Level.B2, Level.C1, Level.C2, Level.NATIVE)
+DEFAULT_MIN_LEVEL = Level.B1
 # Share of the reliability weight taken off per event.
 DECLINE_SHARE = 0.25
 LATE_CANCELLATION_SHARE = 0.5
@@ -208,20 +216,20 @@ def _modes(mediator: Any) -> list[str]:
     if modes is not None:
         return list(modes)
     flags = (
-        ("in_person", mediator.mode_in_person),
-        ("phone", mediator.mode_phone),
-        ("video", mediator.mode_video),
+        (Mode.IN_PERSON, mediator.mode_in_person),
+        (Mode.PHONE, mediator.mode_phone),
+        (Mode.VIDEO, mediator.mode_video),
     )
     return [mode for mode, on in flags if on]
 
 
 def _mode_phrase(mode: str) -> str:
-    names = {"in_person": _("vor Ort"), "phone": _("am Telefon"), "video": _("per Video")}
+    names = {Mode.IN_PERSON: _("vor Ort"), Mode.PHONE: _("am Telefon"), Mode.VIDEO: _("per Video")}
     return names.get(mode, mode)
 
 
 def _gender_wanted(code: str) -> str:
-    names = {"female": _("eine Frau"), "male": _("ein Mann"), "diverse": _("divers")}
+    names = {Gender.FEMALE: _("eine Frau"), Gender.MALE: _("ein Mann"), Gender.DIVERSE: _("divers")}
     return names.get(code, code)
 
 
@@ -290,7 +298,7 @@ def _hard_filters(request: Any, row: CandidateRow, ctx: MatchContext, day: date)
             )
         )
 
-    if request.mode == "in_person" and request.municipality:
+    if request.mode == Mode.IN_PERSON and request.municipality:
         served = {_norm(m) for m in (mediator.municipalities or [])}
         if _norm(request.municipality) not in served and not (mediator.travel_km or 0) > 0:
             failures.append(
@@ -365,7 +373,7 @@ def _time_failures(request: Any, row: CandidateRow, ctx: MatchContext) -> list:
     for booking in sorted(row.bookings, key=lambda b: (b.starts_at, b.ends_at)):
         if request.id is not None and booking.request_id == request.id:
             continue  # the assignment for this very request is no conflict
-        both_in_person = request.mode == "in_person" and booking.in_person
+        both_in_person = request.mode == Mode.IN_PERSON and booking.in_person
         buffer = timedelta(minutes=ctx.travel_buffer_minutes if both_in_person else 0)
         if booking.starts_at < request.ends_at + buffer and request.starts_at < (
             booking.ends_at + buffer
@@ -398,7 +406,7 @@ def _scores(request: Any, row: CandidateRow, ctx: MatchContext, related: bool, n
             parts.append((-points if negative else points, text))
 
     level_text = (
-        _("Muttersprache") if row.level == "native" else _("Niveau %(level)s", level=row.level)
+        _("Muttersprache") if row.level == Level.NATIVE else _("Niveau %(level)s", level=row.level)
     )
     add("level", LEVEL_SHARE.get(row.level, 0.0), level_text)
 
@@ -458,7 +466,7 @@ def _scores(request: Any, row: CandidateRow, ctx: MatchContext, related: bool, n
             )
     add("fair_share", 1.0 / (1 + row.recent_count), fair_text)
 
-    if request.mode == "in_person" and request.municipality:
+    if request.mode == Mode.IN_PERSON and request.municipality:
         served = {_norm(m) for m in (mediator.municipalities or [])}
         if _norm(request.municipality) in served:
             add("same_municipality", 1.0, _("im Ort: %(place)s", place=request.municipality))

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from pool.enums import Role
+from pool.enums import Level, PoolKind, Role
 from pool.forms import BaseForm, choices, email_validators
 from pool.i18n import lazy_gettext as _l
 from pool.models import FEDERAL_STATES
@@ -28,8 +28,8 @@ PHONE_PATTERN = r"^[0-9+()/\-. ]*$"
 PHONE_MESSAGE = _l("Bitte nur Ziffern, Leerzeichen und + ( ) / - verwenden.")
 
 POOL_KIND_LABELS = {
-    "district": _l("Kreispool (Landkreis)"),
-    "municipal": _l("Stadtpool (Stadt oder Gemeinde)"),
+    PoolKind.DISTRICT: _l("Kreispool (Landkreis)"),
+    PoolKind.MUNICIPAL: _l("Stadtpool (Stadt oder Gemeinde)"),
 }
 
 
@@ -92,7 +92,7 @@ def federal_state_choices():
 
 def german_level_choices():
     return choices(
-        (level, _l("Muttersprache") if level == "native" else level) for level in GERMAN_LEVELS
+        (level, _l("Muttersprache") if level == Level.NATIVE else level) for level in GERMAN_LEVELS
     )
 
 
@@ -187,7 +187,7 @@ class PoolForm(BaseForm):
     min_german_level = Select(
         _l("Deutsch mindestens auf Niveau"),
         choices=german_level_choices(),
-        default="B1",
+        default=Level.B1,
         description=_l("Wer sich bewirbt, braucht mindestens dieses Deutsch-Niveau."),
     )
     requires_formal_obligation = BooleanField(

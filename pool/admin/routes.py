@@ -21,7 +21,7 @@ from pool.admin.forms import (
     to_int,
 )
 from pool.db import db_session, utcnow
-from pool.enums import OutboxStatus, Role
+from pool.enums import OutboxStatus, PoolKind, Role
 from pool.forms import ConfirmForm, add_form_error, choices, save
 from pool.i18n import gettext as _
 from pool.i18n import ngettext
@@ -109,7 +109,7 @@ def _pool_form(pool: Pool | None) -> PoolForm:
         if pool is not None:
             form.shares_with.data = [p.id for p in pool.shares_with]
         else:
-            form.kind.data = form.kind.data or "district"
+            form.kind.data = form.kind.data or PoolKind.DISTRICT
     return form
 
 

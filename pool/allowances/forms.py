@@ -8,6 +8,7 @@ from datetime import date
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
+from pool.enums import AllowanceUnit
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.mediators.forms import Day
@@ -17,7 +18,10 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MONEY_MESSAGE = _l("Bitte geben Sie einen Betrag in Euro ein, z. B. 10 oder 0,30.")
 NEGATIVE_MESSAGE = _l("Der Betrag darf nicht negativ sein.")
 MONTH_MESSAGE = _l("Bitte geben Sie einen Monat ein, z. B. 2027-03.")
-UNIT_LABELS = {"hour": _l("je angefangene Stunde"), "half_hour": _l("je angefangene halbe Stunde")}
+UNIT_LABELS = {
+    AllowanceUnit.HOUR: _l("je angefangene Stunde"),
+    AllowanceUnit.HALF_HOUR: _l("je angefangene halbe Stunde"),
+}
 
 
 def parse_cents(text: str) -> int:

@@ -6,6 +6,7 @@ from wtforms import BooleanField, FieldList, FormField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pool.admin.forms import CheckboxList, Select, optional_int
+from pool.enums import Mode
 from pool.forms import BaseForm, choices, email_validators
 from pool.i18n import lazy_gettext as _l
 from pool.selfservice.forms import (
@@ -61,7 +62,7 @@ class ApplicationForm(BaseForm):
         description=_l("Schätzen Sie sich ein. Das Niveau steht oft auf einem Kurs-Zeugnis."),
     )
     municipalities = municipalities_field(_l("Wo können Sie dolmetschen?"))
-    modes = CheckboxList(_l("Wie können Sie dolmetschen?"), coerce=str, default=["in_person"])
+    modes = CheckboxList(_l("Wie können Sie dolmetschen?"), coerce=str, default=[Mode.IN_PERSON])
     times = TextAreaField(
         _l("Wann haben Sie meistens Zeit?"),
         validators=[Optional(), Length(max=1000, message=_l("Höchstens 1000 Zeichen."))],

@@ -30,6 +30,7 @@ from pool.auth.forms import (
     TokenForm,
 )
 from pool.db import db_session, utcnow
+from pool.enums import LinkPurpose
 from pool.forms import ConfirmForm
 from pool.i18n import LOCALE_COOKIE
 from pool.i18n import gettext as _
@@ -198,7 +199,7 @@ def set_password(token: str):
     return render_template(
         "auth/set_password.html",
         form=form,
-        invitation=one_time.purpose == "invite",
+        invitation=one_time.purpose == LinkPurpose.INVITE,
         user=one_time.user,
     ), 400 if form.errors else 200
 

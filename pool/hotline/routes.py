@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pool.db import db_session, utcnow
-from pool.enums import Role
+from pool.enums import MediatorKind, Role
 from pool.forms import ConfirmForm, add_form_error, save
 from pool.hotline.forms import CallForm, PhoneConsentForm, ReachableForm
 from pool.i18n import BERLIN, current_language, format_when
@@ -125,7 +125,7 @@ def switch_off():
 def phone_consent():
     mediator = _own_mediator()
     form = PhoneConsentForm()
-    if mediator is None or mediator.kind != "volunteer" or not form.validate_on_submit():
+    if mediator is None or mediator.kind != MediatorKind.VOLUNTEER or not form.validate_on_submit():
         abort(400)
     ok, _result = save(
         form,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from wtforms import SelectField, SubmitField, ValidationError
 
+from pool.enums import Level
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.imports.parsing import FIELDS, MULTI_FIELDS, column_letter, field_label, mapping_problems
@@ -44,7 +45,7 @@ class UploadForm(BaseForm):
 
 
 def level_label(level: str) -> str:
-    return str(_l("Muttersprache")) if level == "native" else level
+    return str(_l("Muttersprache")) if level == Level.NATIVE else level
 
 
 class MappingForm(BaseForm):

@@ -20,6 +20,7 @@ from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 
+from pool.enums import Gender, Level, MediatorKind, Mode
 from pool.forms import FORBIDDEN_CHARACTERS
 from pool.i18n import lazy_gettext as _l
 from pool.languages import LANGUAGES, language_name
@@ -442,9 +443,11 @@ def shown(value: str, limit: int = 60) -> str:
 
 NATIVE_WORDS = ("muttersprache", "muttersprachlich", "erstsprache", "native", "nativespeaker",
                 "mothertongue", "ms", "l1")  # fmt: skip
-LEVEL_WORDS = {norm(level): level for level in LEVELS} | {word: "native" for word in NATIVE_WORDS}
+LEVEL_WORDS = {norm(level): level for level in LEVELS} | {
+    word: Level.NATIVE for word in NATIVE_WORDS
+}
 GERMAN_LEVEL_WORDS = {norm(level): level for level in GERMAN_LEVELS} | {
-    word: "native" for word in NATIVE_WORDS
+    word: Level.NATIVE for word in NATIVE_WORDS
 }
 # Spellings people use besides the German and English names of the catalogue.
 EXTRA_LANGUAGE_NAMES = {
@@ -482,20 +485,24 @@ def language_aliases() -> dict[str, str]:
 
 KIND_WORDS = {
     **dict.fromkeys(("ehrenamtlich", "ehrenamt", "ea", "volunteer", "freiwillig", "ehrenamtler",
-                     "ehrenamtlerin"), "volunteer"),
+                     "ehrenamtlerin"), MediatorKind.VOLUNTEER),
     **dict.fromkeys(("hauptamtlich", "hauptamt", "mitarbeiter", "mitarbeiterin", "mitarbeitende",
                      "mitarbeiterinnen", "beschaftigte", "beschaftigter", "staff", "intern",
-                     "verwaltung", "ha"), "staff"),
+                     "verwaltung", "ha"), MediatorKind.STAFF),
 }  # fmt: skip
 GENDER_WORDS = {
-    **dict.fromkeys(("w", "weiblich", "frau", "f", "female", "woman"), "female"),
-    **dict.fromkeys(("m", "mannlich", "herr", "male", "man"), "male"),
-    **dict.fromkeys(("d", "divers", "diverse", "x", "nonbinary"), "diverse"),
+    **dict.fromkeys(("w", "weiblich", "frau", "f", Gender.FEMALE, "woman"), Gender.FEMALE),
+    **dict.fromkeys(("m", "mannlich", "herr", Gender.MALE, "man"), Gender.MALE),
+    **dict.fromkeys(("d", "divers", Gender.DIVERSE, "x", "nonbinary"), Gender.DIVERSE),
 }
 MODE_WORDS = {
-    **dict.fromkeys(("vorort", "personlich", "prasenz", "inperson", "vororteinsatz"), "in_person"),
-    **dict.fromkeys(("telefon", "telefonisch", "phone", "tel"), "phone"),
-    **dict.fromkeys(("video", "videocall", "videokonferenz", "online", "videotelefonie"), "video"),
+    **dict.fromkeys(
+        ("vorort", "personlich", "prasenz", "inperson", "vororteinsatz"), Mode.IN_PERSON
+    ),
+    **dict.fromkeys(("telefon", "telefonisch", Mode.PHONE, "tel"), Mode.PHONE),
+    **dict.fromkeys(
+        (Mode.VIDEO, "videocall", "videokonferenz", "online", "videotelefonie"), Mode.VIDEO
+    ),
 }
 DOMAIN_SYNONYMS = {
     **dict.fromkeys(("schule", "bildung", "kita", "kindergarten", "schulen"), "education"),
@@ -671,10 +678,10 @@ def _prepare_row(headers, line, cells, mapping, default_level, domain_lookup) ->
         values["phone"] = text("phone")
     if "kind" in mapping:
         raw = text("kind")
-        kind = KIND_WORDS.get(norm(raw)) if raw else "volunteer"
+        kind = KIND_WORDS.get(norm(raw)) if raw else MediatorKind.VOLUNTEER
         if kind is None:
             problems.append(("kind_unknown", {"value": shown(raw)}))
-        values["kind"] = kind or "volunteer"
+        values["kind"] = kind or MediatorKind.VOLUNTEER
     if "gender" in collected:
         raw = text("gender")
         gender = GENDER_WORDS.get(norm(raw))

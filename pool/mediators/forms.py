@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from pool.admin.forms import PHONE_MESSAGE, PHONE_PATTERN, CheckboxList, Select, optional_int
-from pool.enums import MediatorStatus
+from pool.enums import MediatorKind, MediatorStatus
 from pool.forms import BaseForm, choices, email_validators, has_forbidden_characters
 from pool.i18n import gettext as _
 from pool.i18n import lazy_gettext as _l
@@ -250,7 +250,9 @@ class MediatorForm(BaseForm):
     )
     phone = _phone()
     kind = Select(
-        _l("Art der Mitarbeit"), choices=choices(KIND_LABELS.items()), default="volunteer"
+        _l("Art der Mitarbeit"),
+        choices=choices(KIND_LABELS.items()),
+        default=MediatorKind.VOLUNTEER,
     )
     gender = Select(
         _l("Geschlecht"),

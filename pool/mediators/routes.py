@@ -30,7 +30,7 @@ from werkzeug.datastructures import MultiDict
 from pool import audit, deployability
 from pool.db import db_session, utcnow
 from pool.downloads import csv_cell, csv_writer, download
-from pool.enums import Role
+from pool.enums import MediatorKind, Mode, Role
 from pool.forms import add_form_error, choices, save
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -417,7 +417,7 @@ def new():
     form.pool_id.choices = choices([("", _("Bitte wählen")), *((p.id, p.name) for p in pools)])
     if request.method == "GET":
         form.pool_id.data = pools[0].id if len(pools) == 1 else None
-        form.modes.data = ["in_person"]
+        form.modes.data = [Mode.IN_PERSON]
     if form.validate_on_submit() and _office_fits(form, form.pool_id.data):
         pool = next(p for p in pools if p.id == form.pool_id.data)
         saved, mediator = save(
@@ -761,7 +761,7 @@ def release(mediator_id: int):
     s = db_session()
     mediator = _managed(mediator_id)
     form = ReleaseForm()
-    if mediator.kind != "staff":
+    if mediator.kind != MediatorKind.STAFF:
         add_form_error(form, _("Eine Freigabe brauchen nur Mitarbeitende der Verwaltung."))
     elif form.validate_on_submit():
         actor = _actor()

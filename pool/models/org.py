@@ -20,7 +20,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
-from pool.enums import PoolKind, Setting, check_in
+from pool.enums import Level, PoolKind, Setting, check_in
 
 # ISO 3166-2:DE subdivision codes, as the ``holidays`` package uses them.
 FEDERAL_STATES = {
@@ -70,12 +70,14 @@ class Pool(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="district")
+    kind: Mapped[str] = mapped_column(String(20), default=PoolKind.DISTRICT)
     federal_state: Mapped[str] = mapped_column(String(2))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     # Rules for becoming a mediator, per pool.
-    min_german_level: Mapped[str] = mapped_column(String(6), default="B1", server_default="B1")
+    min_german_level: Mapped[str] = mapped_column(
+        String(6), default=Level.B1, server_default=Level.B1
+    )
     requires_formal_obligation: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     rejected_retention_days: Mapped[int] = mapped_column(default=90, server_default="90")
     # Intake and matching rules (docs/architecture.md, "Matching").

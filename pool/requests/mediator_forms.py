@@ -8,7 +8,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pool.admin.forms import Select
-from pool.enums import OfferStatus
+from pool.enums import OfferStatus, Outcome
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.models.requests import OUTCOMES
@@ -18,10 +18,10 @@ MAX_REASON = 500
 
 # How the mediator says it went (the office's page words them from its side).
 MEDIATOR_OUTCOME_LABELS = {
-    "took_place": _l("Der Termin hat stattgefunden."),
-    "client_no_show": _l("Die Person ist nicht gekommen."),
-    "mediator_no_show": _l("Ich konnte nicht kommen."),
-    "cancelled_on_site": _l("Der Termin wurde vor Ort abgesagt."),
+    Outcome.TOOK_PLACE: _l("Der Termin hat stattgefunden."),
+    Outcome.CLIENT_NO_SHOW: _l("Die Person ist nicht gekommen."),
+    Outcome.MEDIATOR_NO_SHOW: _l("Ich konnte nicht kommen."),
+    Outcome.CANCELLED_ON_SITE: _l("Der Termin wurde vor Ort abgesagt."),
 }
 OFFER_STATUS_LABELS = {
     OfferStatus.PENDING: _l("offen"),

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from pool.admin.forms import INVALID_CHOICE, Select
+from pool.enums import Gender, Mode, Outcome
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
@@ -32,15 +33,15 @@ REPEAT_LABELS = {
     "14": _l("alle zwei Wochen"),
 }
 OUTCOME_LABELS = {
-    "took_place": _l("Der Termin hat stattgefunden."),
-    "client_no_show": _l("Die Klientin oder der Klient ist nicht gekommen."),
-    "mediator_no_show": _l("Die Sprachmittlerin oder der Sprachmittler ist nicht gekommen."),
-    "cancelled_on_site": _l("Der Termin wurde vor Ort abgebrochen oder abgesagt."),
+    Outcome.TOOK_PLACE: _l("Der Termin hat stattgefunden."),
+    Outcome.CLIENT_NO_SHOW: _l("Die Klientin oder der Klient ist nicht gekommen."),
+    Outcome.MEDIATOR_NO_SHOW: _l("Die Sprachmittlerin oder der Sprachmittler ist nicht gekommen."),
+    Outcome.CANCELLED_ON_SITE: _l("Der Termin wurde vor Ort abgebrochen oder abgesagt."),
 }
 GENDER_PREFERENCE_LABELS = {
     "": _l("egal"),
-    "female": GENDER_LABELS["female"],
-    "male": GENDER_LABELS["male"],
+    Gender.FEMALE: GENDER_LABELS[Gender.FEMALE],
+    Gender.MALE: GENDER_LABELS[Gender.MALE],
 }
 NOTES_WARNING = _l(
     "Bitte keine Namen, keine Kontaktdaten und keine Angaben zur Gesundheit eintragen."
@@ -141,7 +142,7 @@ class RequestForm(BaseForm):
         description=_l("Rechnen Sie etwas Zeit für die Übersetzung ein: Gespräche dauern mit "
                        "Sprachmittlung oft länger."),
     )  # fmt: skip
-    mode = Radio(_l("Wie findet der Termin statt?"), default="in_person")
+    mode = Radio(_l("Wie findet der Termin statt?"), default=Mode.IN_PERSON)
     municipality = _text(_l("Ort (Stadt oder Gemeinde)"), "municipality",
                          _l("Nur bei Terminen vor Ort, zum Beispiel: Neustadt"))  # fmt: skip
     address = _text(_l("Adresse und Raum"), "address",

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.enums import LinkPurpose
 from pool.models import ApiToken, LoginFailure, OneTimeToken, User
 from pool.outbox import enqueue
 from pool.security import hash_password, hash_secret, needs_rehash, new_secret, verify_password
@@ -153,7 +154,9 @@ def _issue_one_time_token(
 
 def send_invitation(session: Session, user: User, *, inviter: User | None, now: datetime) -> None:
     valid_hours = current_app.config["INVITATION_VALID_HOURS"]
-    secret = _issue_one_time_token(session, user, "invite", timedelta(hours=valid_hours), now)
+    secret = _issue_one_time_token(
+        session, user, LinkPurpose.INVITE, timedelta(hours=valid_hours), now
+    )
     enqueue(
         session,
         key=f"invite:{user.id}:{now.isoformat()}",
@@ -180,7 +183,9 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
     if user is None or not user.active:
         return
     valid_minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
-    secret = _issue_one_time_token(session, user, "reset", timedelta(minutes=valid_minutes), now)
+    secret = _issue_one_time_token(
+        session, user, LinkPurpose.RESET, timedelta(minutes=valid_minutes), now
+    )
     enqueue(
         session,
         key=f"reset:{user.id}:{now.isoformat()}",

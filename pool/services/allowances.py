@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.enums import AllowanceUnit, AssignmentStatus
+from pool.enums import AllowanceUnit, AssignmentStatus, MediatorKind, Outcome
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -32,9 +32,13 @@ from pool.models import (
 from pool.models.allowances import AMOUNT_FIELDS
 from pool.services import ServiceError
 
-UNIT_MINUTES = {"hour": 60, "half_hour": 30}
+UNIT_MINUTES = {AllowanceUnit.HOUR: 60, AllowanceUnit.HALF_HOUR: 30}
 # Line kinds: what the amount is for.
-TOOK_PLACE, SHORT_NOTICE, CLIENT_NO_SHOW = "took_place", "short_notice", "client_no_show"
+TOOK_PLACE, SHORT_NOTICE, CLIENT_NO_SHOW = (
+    Outcome.TOOK_PLACE,
+    "short_notice",
+    Outcome.CLIENT_NO_SHOW,
+)
 # Cancellations by these sides may pay the short-notice amount (not by the mediator).
 PAYING_CANCELLERS = ("office", "coordination")
 # A warning from this share of the tax-free limit on.
@@ -227,7 +231,7 @@ def statement_lines(
         .join(Mediator, Mediator.id == Assignment.mediator_id)
         .where(
             InterpretingRequest.pool_id == pool.id,
-            Mediator.kind == "volunteer",
+            Mediator.kind == MediatorKind.VOLUNTEER,
             Assignment.starts_at >= start,
             Assignment.starts_at < end,
             _eligible(),
@@ -336,7 +340,7 @@ def create_payout(
 ) -> Payout:
     """A payout of every line of the month not yet in a payout. The unique assignment in
     ``payout_items`` makes sure an assignment is paid once, even for concurrent requests."""
-    if mediator.kind != "volunteer":
+    if mediator.kind != MediatorKind.VOLUNTEER:
         raise ServiceError(
             _("Mitarbeitende der Verwaltung erhalten keine Aufwandsentschädigung (Arbeitszeit).")
         )

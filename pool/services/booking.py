@@ -31,7 +31,15 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus, RequestStatus, Role
+from pool.enums import (
+    AssignmentStatus,
+    MediatorStatus,
+    Mode,
+    OfferStatus,
+    Outcome,
+    RequestStatus,
+    Role,
+)
 from pool.i18n import BERLIN, format_when
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, OUTCOME_LABELS, SETTING_LABELS
@@ -359,7 +367,7 @@ def _book(
                 raise ServiceError(_("Der Termin hat schon begonnen."))
             # 3. Overlaps, read after the lock: every other booking of this mediator has either
             #    committed (and is visible) or waits for us.
-            in_person = request.mode == "in_person"
+            in_person = request.mode == Mode.IN_PERSON
             clash = _clashing_assignment(
                 session,
                 mediator_id=mediator.id,
@@ -657,7 +665,7 @@ def report_outcome(
     if duration_minutes is not None and not 0 <= duration_minutes <= 600:
         raise ServiceError(_("Bitte geben Sie eine Dauer zwischen 0 und 600 Minuten an."),
                            "duration_minutes")  # fmt: skip
-    if outcome == "took_place" and not duration_minutes:
+    if outcome == Outcome.TOOK_PLACE and not duration_minutes:
         raise ServiceError(_("Bitte geben Sie an, wie lange der Termin gedauert hat."),
                            "duration_minutes")  # fmt: skip
     values: dict = {}

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit
-from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
+from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Mode, RequestStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -90,7 +90,7 @@ def obstacles(mediator: Mediator, now: datetime, *, booked: bool) -> list[str]:
         found.append("not_deployable")
     if not mediator.mode_phone:
         found.append("no_phone")
-    if mediator.kind == "staff" and (
+    if mediator.kind == MediatorKind.STAFF and (
         mediator.supervisor_release_until is None or mediator.supervisor_release_until < today
     ):
         found.append("no_release")
@@ -201,7 +201,7 @@ def scope_pool_ids(session: Session, pool_ids: list[int]) -> list[int]:
 
 def phone_of(mediator: Mediator) -> tuple[str | None, bool]:
     """The number a caseworker may call and whether it is the coordination's."""
-    if mediator.kind == "staff" and mediator.employing_office is not None:
+    if mediator.kind == MediatorKind.STAFF and mediator.employing_office is not None:
         if mediator.employing_office.phone:
             return mediator.employing_office.phone, False
     elif mediator.hotline_phone_consent_at is not None and mediator.phone:
@@ -254,7 +254,7 @@ def reachable_now(
             .group_by(Assignment.mediator_id)
         ).all()
     ) if mediators else {}  # fmt: skip
-    mediators.sort(key=lambda m: (m.kind != "staff", recent.get(m.id, 0), m.name, m.id))
+    mediators.sort(key=lambda m: (m.kind != MediatorKind.STAFF, recent.get(m.id, 0), m.name, m.id))
     return [Reachable(m, *phone_of(m)) for m in mediators]
 
 
@@ -295,7 +295,7 @@ def record_call(
         starts_at=now,
         duration_minutes=CALL_MINUTES,
         ends_at=now + timedelta(minutes=CALL_MINUTES),
-        mode="phone",
+        mode=Mode.PHONE,
         domain_code=CALL_DOMAIN,
         setting=CALL_SETTING,
         professional_present=True,

@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.deployability import add_years
-from pool.enums import AssignmentStatus, MediatorStatus, RequestStatus
+from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Outcome, RequestStatus
 from pool.i18n import BERLIN
 from pool.models import DebriefRequest, Mediator
 from pool.models.mediators import MediatorLanguage
@@ -222,13 +222,15 @@ def _flag(condition: Any) -> Any:
 
 
 def _count_columns(now: datetime) -> list[Any]:
-    took_place = or_(A.office_outcome == "took_place", A.mediator_outcome == "took_place")
+    took_place = or_(
+        A.office_outcome == Outcome.TOOK_PLACE, A.mediator_outcome == Outcome.TOOK_PLACE
+    )
     return [
         func.count(R.id),
         _flag(
             and_(
                 or_(A.status == AssignmentStatus.COMPLETED, took_place),
-                or_(A.office_outcome.is_(None), A.office_outcome != "mediator_no_show"),
+                or_(A.office_outcome.is_(None), A.office_outcome != Outcome.MEDIATOR_NO_SHOW),
             )
         ),
         _flag(
@@ -311,10 +313,16 @@ def _summary(session: Session, scope: _Scope) -> Summary:
             _flag(mediator_cancelled),
             _flag(and_(mediator_cancelled, A.short_notice.is_(True))),
             _flag(
-                and_(A.status != AssignmentStatus.CANCELLED, A.office_outcome == "client_no_show")
+                and_(
+                    A.status != AssignmentStatus.CANCELLED,
+                    A.office_outcome == Outcome.CLIENT_NO_SHOW,
+                )
             ),
             _flag(
-                and_(A.status != AssignmentStatus.CANCELLED, A.office_outcome == "mediator_no_show")
+                and_(
+                    A.status != AssignmentStatus.CANCELLED,
+                    A.office_outcome == Outcome.MEDIATOR_NO_SHOW,
+                )
             ),
             func.avg(case((A.status != AssignmentStatus.CANCELLED, A.feedback_rating))),
             func.count(case((A.status != AssignmentStatus.CANCELLED, A.feedback_rating))),
@@ -341,7 +349,7 @@ def _summary(session: Session, scope: _Scope) -> Summary:
             .where(
                 *where,
                 A.status == AssignmentStatus.COMPLETED,
-                or_(A.office_outcome.is_(None), A.office_outcome != "mediator_no_show"),
+                or_(A.office_outcome.is_(None), A.office_outcome != Outcome.MEDIATOR_NO_SHOW),
             )
             .group_by(Mediator.kind)
         ).all()
@@ -364,8 +372,8 @@ def _summary(session: Session, scope: _Scope) -> Summary:
         mediator_cancellations_short_notice=int(mediator_figures[1]),
         median_minutes_to_assignment=_median([_minutes(at, c) for c, at in assigned]),
         median_lead_time_minutes=_median([_minutes(s, c) for s, c in lead_times]),
-        minutes_volunteers=int(served.get("volunteer") or 0),
-        minutes_staff=int(served.get("staff") or 0),
+        minutes_volunteers=int(served.get(MediatorKind.VOLUNTEER) or 0),
+        minutes_staff=int(served.get(MediatorKind.STAFF) or 0),
         client_no_shows=int(mediator_figures[2]),
         mediator_no_shows=int(mediator_figures[3]),
         feedback_average=round(float(average), 2) if average is not None else None,

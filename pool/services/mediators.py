@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.deployability import add_months
-from pool.enums import MediatorStatus, Role
+from pool.enums import MediatorKind, MediatorStatus, Mode, Role
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -282,7 +282,7 @@ def create_mediator(
                         municipalities=[], deployability_codes=[])  # fmt: skip
     _check_scalar(session, mediator, "name", name)
     mediator.email = _check_scalar(session, mediator, "email", email)
-    values.setdefault("modes", ["in_person"])
+    values.setdefault("modes", [Mode.IN_PERSON])
     values.setdefault("languages", [])
     _apply_values(session, mediator, values, PROFILE_FIELDS | {"adult_confirmed", "birth_year",
                                                                 "data_consent_at"})  # fmt: skip
@@ -725,7 +725,7 @@ def record_staff_consent(
     session: Session, *, actor: User, mediator: Mediator, given: bool, now: datetime
 ) -> bool:
     """Record (or withdraw) a staff member's consent to take part; True if it changed."""
-    if mediator.kind != "staff":
+    if mediator.kind != MediatorKind.STAFF:
         raise MediatorError(_("Nur Mitarbeitende der Verwaltung geben diese Einwilligung."))
     if given == (mediator.staff_consent_at is not None):
         return False

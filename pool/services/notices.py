@@ -32,7 +32,7 @@ from pool.deployability import (
     add_years,
     police_certificate_valid_until,
 )
-from pool.enums import MediatorStatus, OutboxStatus
+from pool.enums import MediatorKind, MediatorStatus, OutboxStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -279,7 +279,7 @@ def send_availability_nudges(session: Session, now: datetime) -> int:
             select(Mediator)
             .where(
                 Mediator.id > last_id,
-                Mediator.kind == "volunteer",
+                Mediator.kind == MediatorKind.VOLUNTEER,
                 Mediator.status == MediatorStatus.ACTIVE,
                 reviewed < now - timedelta(days=NUDGE_AFTER_DAYS),
             )

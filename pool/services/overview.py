@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from pool.downloads import csv_text
+from pool.enums import Mode
 from pool.i18n import gettext as _
 from pool.languages import language_name, sort_key
 from pool.models import Mediator, MediatorLanguage, Pool
@@ -79,7 +80,7 @@ def language_overview(session: Session, pools: Sequence[Pool], locale: str) -> O
 
 
 def mode_labels() -> dict[str, str]:
-    return {"in_person": _("vor Ort"), "phone": _("Telefon"), "video": _("Video")}
+    return {Mode.IN_PERSON: _("vor Ort"), Mode.PHONE: _("Telefon"), Mode.VIDEO: _("Video")}
 
 
 def modes_text(cell: Cell) -> str:

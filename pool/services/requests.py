@@ -43,7 +43,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import OfferStatus, RequestStatus, Role
+from pool.enums import Gender, Mode, OfferStatus, RequestStatus, Role
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -71,7 +71,7 @@ MAX_SERIES = 26
 MAX_INTERVAL_DAYS = 365
 # Requests (and every date of a series) at most this far ahead.
 MAX_DAYS_AHEAD = 2 * 366
-GENDER_PREFERENCES = ("female", "male")  # docs/api.md
+GENDER_PREFERENCES = (Gender.FEMALE, Gender.MALE)  # docs/api.md
 TEXT_LIMITS = {
     "language": 8,
     "dialect": 80,
@@ -502,7 +502,7 @@ def _rules(
                     _("Bitte wählen Sie: vor Ort, am Telefon oder per Video."),
                 )
             )
-        elif mode == "in_person":
+        elif mode == Mode.IN_PERSON:
             for name in ("municipality", "address"):
                 if clean.get(name) is None:
                     reasons.append(
@@ -751,7 +751,7 @@ def create_request(
         session.add(series_row)
         session.flush()
     created: list[InterpretingRequest] = []
-    in_person = clean["mode"] == "in_person"
+    in_person = clean["mode"] == Mode.IN_PERSON
     for occurrence in _occurrence_starts(clean["starts_at"], series):
         starts_at = occurrence.astimezone(UTC)
         request = InterpretingRequest(
@@ -991,7 +991,7 @@ def change_request(
             merged[name] = value
         if merged.get("urgent") is not True:
             merged["urgent_reason"] = None
-        if merged["mode"] != "in_person":
+        if merged["mode"] != Mode.IN_PERSON:
             merged["address"] = None
         current = _current_values(target)
         changed = [name for name in clean if merged.get(name) != current.get(name)]
@@ -1024,7 +1024,7 @@ def _apply_change(session: Session, actor: User | None, plan: _Plan, now: dateti
     new_end = new_start + timedelta(minutes=merged["duration_minutes"])
     time_changed = new_start != request.starts_at or new_end > request.ends_at
     place_changed = merged["mode"] != request.mode or (
-        merged["mode"] == "in_person" and merged["municipality"] != request.municipality
+        merged["mode"] == Mode.IN_PERSON and merged["municipality"] != request.municipality
     )
     ask_again: list[Mediator] = []
     if time_changed or place_changed:
@@ -1144,7 +1144,7 @@ def _update_assignment(
         assignment.attendance_confirmed_at = None
     assignment.starts_at = request.starts_at
     assignment.ends_at = request.ends_at
-    assignment.in_person = request.mode == "in_person"
+    assignment.in_person = request.mode == Mode.IN_PERSON
     assignment.ics_sequence += 1
     session.flush()
 
