@@ -151,6 +151,25 @@ class LinkPurpose(StrEnum):
     RESET = "reset"
 
 
+# The enums the templates compare against (registered as Jinja globals by their class name).
+TEMPLATE_ENUMS = (
+    Role,
+    MediatorKind,
+    MediatorStatus,
+    RequestStatus,
+    OfferStatus,
+    AssignmentStatus,
+    OutboxStatus,
+    ImportStatus,
+    Mode,
+    Gender,
+    Level,
+    Setting,
+    Outcome,
+    PoolKind,
+)
+
+
 def sql_in(column: str, enum: Iterable[StrEnum]) -> str:
     """``column IN ('a', 'b', …)`` in the enum's order: the text of the check constraints.
 

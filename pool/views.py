@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
-from pool.enums import Role
+from pool.enums import TEMPLATE_ENUMS, Role
 from pool.i18n import current_language
 from pool.i18n import lazy_gettext as _l
 
@@ -75,6 +75,9 @@ def navigation() -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
+    # Pages and e-mails compare codes with the enums (``item.status == RequestStatus.OPEN``).
+    app.jinja_env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})
+
     @app.context_processor
     def _globals() -> dict:
         from pool.auth.forms import LanguageForm
