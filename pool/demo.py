@@ -35,6 +35,7 @@ from pool.enums import (
     PoolKind,
     RequestStatus,
     Role,
+    Side,
 )
 from pool.i18n import BERLIN
 from pool.models import (
@@ -629,12 +630,12 @@ class _DemoRequests:
         self, assignment: Assignment, side: str, outcome: str, duration: int | None, **values
     ) -> None:
         request = assignment.request
-        if side == "office":
+        if side == Side.OFFICE:
             actor = self.caseworker if request.office.name == "Jugendamt" else self.coordinator
         else:
             actor = assignment.mediator.user
         # The office reports the same afternoon, the mediator the next day.
-        delay = timedelta(hours=3) if side == "office" else timedelta(days=1, hours=2)
+        delay = timedelta(hours=3) if side == Side.OFFICE else timedelta(days=1, hours=2)
         booking.report_outcome(self.session, actor=actor, assignment=assignment, side=side,
                                outcome=outcome, duration_minutes=duration,
                                now=min(assignment.ends_at + delay, self.now), **values)  # fmt: skip
@@ -798,30 +799,35 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
                              setting="parents_meeting", address=RATHAUS, case_ref="JA-23-117"),
                     "omar.khalil")  # fmt: skip
     d.report(
-        done, "office", Outcome.TOOK_PLACE, 60, rating=5, feedback="Sehr ruhig und genau übersetzt."
+        done,
+        Side.OFFICE,
+        Outcome.TOOK_PLACE,
+        60,
+        rating=5,
+        feedback="Sehr ruhig und genau übersetzt.",
     )
-    d.report(done, "mediator", Outcome.TOOK_PLACE, 60, travel_km=12)
+    d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 60, travel_km=12)
     done = d.accept(d.create("Gesundheitsamt", d.ago(2, 2, 10), language="ar", domain="health",
                              setting="counselling", address=GESUNDHEITSAMT, duration=45),
                     "sprachmittlung", "amal.haddad")  # fmt: skip
-    d.report(done, "office", Outcome.TOOK_PLACE, 45, rating=4)
-    d.report(done, "mediator", Outcome.TOOK_PLACE, 50, travel_km=8)
+    d.report(done, Side.OFFICE, Outcome.TOOK_PLACE, 45, rating=4)
+    d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 50, travel_km=8)
     done = d.assign(d.create("Sozialamt", d.ago(2, 3, 11), language="ru",
                              domain="social_services", setting="office_appointment",
                              address=SOZIALAMT, duration=45),
                     "natalia.ivanova", "Kurzfristig telefonisch zugesagt.")  # fmt: skip
     d.report(
-        done, "office", Outcome.CLIENT_NO_SHOW, None, feedback="Die Klientin ist nicht gekommen."
+        done, Side.OFFICE, Outcome.CLIENT_NO_SHOW, None, feedback="Die Klientin ist nicht gekommen."
     )
     d.report(
-        done, "mediator", Outcome.TOOK_PLACE, 40, travel_km=20
+        done, Side.MEDIATOR, Outcome.TOOK_PLACE, 40, travel_km=20
     )  # differs: for the coordination
     done = d.accept(d.create("Grundschule am Park", d.ago(1, 0, 14), language="uk",
                              domain="education", setting="parents_meeting", address=SCHULE,
                              duration=90),
                     "olena.kovalenko")  # fmt: skip
-    d.report(done, "office", Outcome.TOOK_PLACE, 90, rating=5)
-    d.report(done, "mediator", Outcome.TOOK_PLACE, 90, travel_km=6)
+    d.report(done, Side.OFFICE, Outcome.TOOK_PLACE, 90, rating=5)
+    d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 90, travel_km=6)
     # Past, waiting for reports: the office has not reported yet; the demo mediator has not.
     d.accept(d.create("Jugendamt", d.ago(1, 2, 9), language="tr", domain="youth_welfare",
                       setting="counselling", address=RATHAUS, case_ref="JA-24-058"),
@@ -830,7 +836,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
                                 domain="social_services", setting="office_appointment",
                                 address=SOZIALAMT, duration=30),
                        "sprachmittlung")  # fmt: skip
-    d.report(waiting, "office", Outcome.TOOK_PLACE, 30, rating=5)
+    d.report(waiting, Side.OFFICE, Outcome.TOOK_PLACE, 30, rating=5)
 
     # Cancelled by the caseworker a few hours before the start (short notice).
     late = d.create(

@@ -34,6 +34,14 @@ class MediatorStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class Side(StrEnum):
+    """Who cancelled a request or an assignment, or reported how an appointment went."""
+
+    MEDIATOR = "mediator"
+    OFFICE = "office"
+    COORDINATION = "coordination"
+
+
 class RequestStatus(StrEnum):
     OPEN = "open"
     OFFERED = "offered"

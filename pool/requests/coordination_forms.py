@@ -10,7 +10,7 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pool.admin.forms import CheckboxList, Select, to_int
-from pool.enums import OfferStatus, RequestStatus
+from pool.enums import OfferStatus, RequestStatus, Side
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 
@@ -26,9 +26,9 @@ OFFER_STATUS_LABELS = {
     OfferStatus.WITHDRAWN: _l("zurückgezogen"),
 }
 CANCEL_SIDE_LABELS = {
-    "mediator": _l("Sprachmittler:in"),
-    "office": _l("Dienststelle"),
-    "coordination": _l("Koordination"),
+    Side.MEDIATOR: _l("Sprachmittler:in"),
+    Side.OFFICE: _l("Dienststelle"),
+    Side.COORDINATION: _l("Koordination"),
 }
 # The reason codes of pool/matching.py and pool/deployability.py, for the counts of the excluded.
 # Codes with a suffix ("training_missing:basic") are counted under their prefix.

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from pool.db import db_session, utcnow
-from pool.enums import AssignmentStatus, OfferStatus, RequestStatus, Role
+from pool.enums import AssignmentStatus, OfferStatus, RequestStatus, Role, Side
 from pool.forms import add_form_error
 from pool.i18n import current_language
 from pool.i18n import gettext as _
@@ -357,7 +357,7 @@ def assignment_cancel(assignment_id: int):
         return _assignment_page(assignment, cancel=form, status=400)
     conflict_of_interest = bool(form.conflict_of_interest.data)
     _result, status = _run(form, lambda: booking.cancel_assignment(
-        s, actor=_actor(), assignment=assignment, side="mediator",
+        s, actor=_actor(), assignment=assignment, side=Side.MEDIATOR,
         reason=form.cancel_reason.data, now=utcnow(),
         conflict_of_interest=conflict_of_interest))  # fmt: skip
     if status == 409:
@@ -382,7 +382,7 @@ def assignment_outcome(assignment_id: int):
     if not form.validate():
         return _assignment_page(assignment, outcome=form, status=400)
     _result, status = _run(form, lambda: booking.report_outcome(
-        s, actor=_actor(), assignment=assignment, side="mediator", outcome=form.outcome.data,
+        s, actor=_actor(), assignment=assignment, side=Side.MEDIATOR, outcome=form.outcome.data,
         duration_minutes=form.duration_minutes.data, travel_km=form.travel_km.data,
         now=utcnow()))  # fmt: skip
     if status == 409:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from pool.db import db_session, utcnow
-from pool.enums import AssignmentStatus, RequestStatus, Role
+from pool.enums import AssignmentStatus, RequestStatus, Role, Side
 from pool.forms import add_form_error
 from pool.i18n import BERLIN, current_language
 from pool.i18n import gettext as _
@@ -64,9 +64,9 @@ STATUS_LABELS = {
     RequestStatus.UNFILLED: _l("Niemand gefunden"),
 }
 CANCELLED_BY_LABELS = {
-    "office": _l("von Ihrer Dienststelle"),
-    "coordination": _l("von der Koordination"),
-    "mediator": _l("von der Sprachmittlung"),
+    Side.OFFICE: _l("von Ihrer Dienststelle"),
+    Side.COORDINATION: _l("von der Koordination"),
+    Side.MEDIATOR: _l("von der Sprachmittlung"),
 }
 
 
@@ -516,7 +516,7 @@ def outcome(request_id: int):
     status, _result = _commit(
         form,
         lambda: report_outcome(
-            s, actor=user, assignment=assignment, side="office", outcome=form.outcome.data,
+            s, actor=user, assignment=assignment, side=Side.OFFICE, outcome=form.outcome.data,
             duration_minutes=form.duration_minutes.data, now=utcnow(), rating=rating,
             feedback=form.feedback.data or None,
         ),

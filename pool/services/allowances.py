@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.enums import AllowanceUnit, AssignmentStatus, MediatorKind, Outcome
+from pool.enums import AllowanceUnit, AssignmentStatus, MediatorKind, Outcome, Side
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -40,7 +40,7 @@ TOOK_PLACE, SHORT_NOTICE, CLIENT_NO_SHOW = (
     Outcome.CLIENT_NO_SHOW,
 )
 # Cancellations by these sides may pay the short-notice amount (not by the mediator).
-PAYING_CANCELLERS = ("office", "coordination")
+PAYING_CANCELLERS = (Side.OFFICE, Side.COORDINATION)
 # A warning from this share of the tax-free limit on.
 WARN_SHARE_PERCENT = 90
 MAX_CENTS = 10_000_000

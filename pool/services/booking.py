@@ -39,6 +39,7 @@ from pool.enums import (
     Outcome,
     RequestStatus,
     Role,
+    Side,
 )
 from pool.i18n import BERLIN, format_when
 from pool.i18n import gettext as _
@@ -61,8 +62,8 @@ from pool.services import ServiceError
 from pool.urls import external_url
 
 OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
-CANCEL_SIDES = ("mediator", "office", "coordination")
-OUTCOME_SIDES = ("office", "mediator")
+CANCEL_SIDES = (Side.MEDIATOR, Side.OFFICE, Side.COORDINATION)
+OUTCOME_SIDES = (Side.OFFICE, Side.MEDIATOR)
 # Reported durations that differ by more than this are shown to the coordinator.
 DURATION_TOLERANCE_MINUTES = 15
 MAX_REASON = 500
@@ -497,7 +498,7 @@ def cancel_assignment(
     reason = _required_text(reason, MAX_REASON, "reason")
     request = assignment.request
     pool = request.pool
-    if assignment.ends_at <= now and side != "coordination":
+    if assignment.ends_at <= now and side != Side.COORDINATION:
         raise ServiceError(
             _("Dieser Einsatz ist vorbei. Bitte melden Sie stattdessen, wie er gelaufen ist.")
         )
@@ -519,7 +520,7 @@ def cancel_assignment(
     session.expire(request)
     if conflict_of_interest and request.case_ref:
         _exclude_from_case(session, assignment.mediator_id, request,
-                           "conflict_of_interest" if side == "mediator" else "client_refused", now)  # fmt: skip
+                           "conflict_of_interest" if side == Side.MEDIATOR else "client_refused", now)  # fmt: skip
     audit.record(session, _id(actor), "assignment.cancelled", "assignment", assignment.id,
                  {"request_id": request.id, "side": side, "short_notice": short_notice,
                   "conflict_of_interest": conflict_of_interest})  # fmt: skip
@@ -533,17 +534,17 @@ def cancel_assignment(
                "request_cancelled": False, "mediator_name": assignment.mediator.name}  # fmt: skip
     # At short notice nobody may wait for a digest or the end of quiet hours: the coordination
     # must find someone else quickly, and the others must know before they set off.
-    if side != "mediator":
+    if side != Side.MEDIATOR:
         _tell_mediator(session, assignment.mediator, key, "assignment_cancelled", request, now,
                        calendar=invitation(session, assignment, now=now), urgent=short_notice,
                        **context)  # fmt: skip
-    if side != "coordination":
+    if side != Side.COORDINATION:
         for user in _coordinators(session, request):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=True, link=_link("request", request.id),
                        category="alerts" if short_notice else "coordination",
                        urgent=short_notice, **context)  # fmt: skip
-    if side != "office":
+    if side != Side.OFFICE:
         for user in _office_contacts(session, request):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=False, link=_link("request", request.id),
@@ -597,11 +598,11 @@ def cancel_request(
     _withdraw_pending(session, request, now, actor=actor, why="cancelled")
     context = {"side": side, "reason": reason, "short_notice": short_notice,
                "had_mediator": active is not None, "link": _link("request", request.id)}  # fmt: skip
-    if side != "office":
+    if side != Side.OFFICE:
         tell_office(session, request, "request_cancelled_office", now, actor=actor,
                     key=f"request:{request.id}:cancelled_office", urgent=short_notice,
                     **context)  # fmt: skip
-    if short_notice and side != "coordination":
+    if short_notice and side != Side.COORDINATION:
         for user in _coordinators(session, request):
             _tell_user(session, user, f"request:{request.id}:short_notice:{user.id}",
                        "alert_short_notice", request, now, urgent=True, **context)  # fmt: skip
@@ -669,7 +670,7 @@ def report_outcome(
         raise ServiceError(_("Bitte geben Sie an, wie lange der Termin gedauert hat."),
                            "duration_minutes")  # fmt: skip
     values: dict = {}
-    if side == "office":
+    if side == Side.OFFICE:
         if rating is not None and not 1 <= rating <= 5:
             raise ServiceError(_("Bitte bewerten Sie mit 1 bis 5."), "rating")
         values = {
@@ -708,7 +709,7 @@ def report_outcome(
     session.expire(assignment)
     audit.record(session, _id(actor), "assignment.outcome_reported", "assignment", assignment.id,
                  {"side": side, "outcome": outcome})  # fmt: skip
-    if side == "office":
+    if side == Side.OFFICE:
         completed = session.execute(
             update(InterpretingRequest)
             .where(
@@ -918,10 +919,10 @@ def _side_of(actor: User | None, request: InterpretingRequest) -> str:
     """Caseworkers of the office cancel as "office"; coordinators and admins (also when they
     are caseworkers too) as "coordination"."""
     if actor is None or request.office_id not in actor.caseworker_office_ids:
-        return "coordination"
+        return Side.COORDINATION
     if actor.has_role(Role.ADMIN) or request.pool_id in actor.coordinated_pool_ids:
-        return "coordination"
-    return "office"
+        return Side.COORDINATION
+    return Side.OFFICE
 
 
 def _required_text(value: str | None, limit: int, field: str) -> str:

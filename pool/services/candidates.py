@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from pool import deployability, matching
-from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus
+from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus, Side
 from pool.languages import related_languages
 from pool.matching import BERLIN, Booking, CandidateRow, MatchContext, MatchResult
 from pool.models import (
@@ -371,7 +371,7 @@ def _assignment_stats(
         count(
             and_(
                 Assignment.status == AssignmentStatus.CANCELLED,
-                Assignment.cancelled_by == "mediator",
+                Assignment.cancelled_by == Side.MEDIATOR,
                 Assignment.short_notice.is_(True),
                 Assignment.conflict_of_interest.is_(False),
             )

@@ -26,7 +26,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.deployability import add_years
-from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Outcome, RequestStatus
+from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Outcome, RequestStatus, Side
 from pool.i18n import BERLIN
 from pool.models import DebriefRequest, Mediator
 from pool.models.mediators import MediatorLanguage
@@ -240,7 +240,7 @@ def _count_columns(now: datetime) -> list[Any]:
             )
         ),
         _flag(R.status == RequestStatus.CANCELLED),
-        _flag(and_(R.status == RequestStatus.CANCELLED, R.cancelled_by == "office")),
+        _flag(and_(R.status == RequestStatus.CANCELLED, R.cancelled_by == Side.OFFICE)),
         _flag(R.candidates_at_intake == 0),
     ]
 
@@ -301,10 +301,12 @@ def _summary(session: Session, scope: _Scope) -> Summary:
     where = scope.where()
     counts = _counted(session, scope)[0].counts
     cancelled = R.status == RequestStatus.CANCELLED
-    mediator_cancelled = and_(A.status == AssignmentStatus.CANCELLED, A.cancelled_by == "mediator")
+    mediator_cancelled = and_(
+        A.status == AssignmentStatus.CANCELLED, A.cancelled_by == Side.MEDIATOR
+    )
     request_figures = session.execute(
         select(
-            _flag(and_(cancelled, R.cancelled_by == "coordination")),
+            _flag(and_(cancelled, R.cancelled_by == Side.COORDINATION)),
             _flag(and_(cancelled, R.short_notice_cancellation.is_(True))),
         ).where(*where)
     ).one()

@@ -43,7 +43,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import Gender, Mode, OfferStatus, RequestStatus, Role
+from pool.enums import Gender, Mode, OfferStatus, RequestStatus, Role, Side
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -1061,7 +1061,7 @@ def _apply_change(session: Session, actor: User | None, plan: _Plan, now: dateti
         if kept is not None:
             _update_assignment(session, request, kept)
             _tell_mediator(session, actor, request, kept, plan.changed, now)
-    if _side(actor, request) != "office":
+    if _side(actor, request) != Side.OFFICE:
         booking.tell_office(
             session, request, "request_changed_office", now, actor=actor,
             key=f"request_changed_office:{request.id}:{request.updated_at.isoformat()}",
@@ -1079,8 +1079,8 @@ def _side(actor: User | None, request: InterpretingRequest) -> str:
         and request.office_id in actor.caseworker_office_ids
         and not (actor.has_role(Role.ADMIN) or request.pool_id in actor.coordinated_pool_ids)
     ):
-        return "office"
-    return "coordination"
+        return Side.OFFICE
+    return Side.COORDINATION
 
 
 def _release_mediators(
@@ -1171,7 +1171,7 @@ def _tell_mediator(
             "item": request,
             "office": request.office,
             "changed_labels": [_field_label(n) for n in changed],
-            "by_office": _side(actor, request) == "office",
+            "by_office": _side(actor, request) == Side.OFFICE,
             "language": language_name(request.language_code, locale or "de"),
             "mode": MODE_LABELS.get(request.mode, request.mode),
             "link": _link("requests.assignment_detail", assignment_id=assignment.id),
