@@ -76,6 +76,24 @@ class OutboxStatus(StrEnum):
     DIGESTED = "digested"
 
 
+class NotificationCategory(StrEnum):
+    """What a message is about: users choose per category whether it comes at once or in the
+    daily digest (pool/notify.py says which categories may wait)."""
+
+    REQUESTS = "requests"
+    ASSIGNMENTS = "assignments"
+    OFFERS = "offers"
+    REMINDERS = "reminders"
+    REPORTS = "reports"
+    REGISTRY = "registry"
+    COORDINATION = "coordination"
+    ALERTS = "alerts"
+    ACCOUNT = "account"
+    # Not a preference: the digest itself, and messages outside every category.
+    DIGEST = "digest"
+    OTHER = "other"
+
+
 class ImportStatus(StrEnum):
     MAPPING = "mapping"
     READY = "ready"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from pool.enums import NotificationCategory
 from pool.i18n import BERLIN
 from pool.i18n import lazy_gettext as _l
 
@@ -24,15 +25,15 @@ class Category:
 
 # The kinds of message a user can set preferences for; the order is the page's order.
 CATEGORIES: dict[str, Category] = {
-    "requests": Category(_l("Neuigkeiten zu Ihren Anfragen"), True),
-    "assignments": Category(_l("Einsätze: Zusagen, Änderungen, Absagen"), True),
-    "offers": Category(_l("Neue Einsatzangebote (mit Antwortfrist)"), False),
-    "reminders": Category(_l("Erinnerungen vor einem Termin"), False),
-    "reports": Category(_l("Bitte um Rückmeldung nach einem Termin"), True),
-    "registry": Category(_l("Schulungen, Nachweise und Verfügbarkeit"), True),
-    "coordination": Category(_l("Hinweise für die Koordination"), True),
-    "alerts": Category(_l("Dringende Warnungen für die Koordination"), False),
-    "account": Category(_l("Zugang und Passwort"), False),
+    NotificationCategory.REQUESTS: Category(_l("Neuigkeiten zu Ihren Anfragen"), True),
+    NotificationCategory.ASSIGNMENTS: Category(_l("Einsätze: Zusagen, Änderungen, Absagen"), True),
+    NotificationCategory.OFFERS: Category(_l("Neue Einsatzangebote (mit Antwortfrist)"), False),
+    NotificationCategory.REMINDERS: Category(_l("Erinnerungen vor einem Termin"), False),
+    NotificationCategory.REPORTS: Category(_l("Bitte um Rückmeldung nach einem Termin"), True),
+    NotificationCategory.REGISTRY: Category(_l("Schulungen, Nachweise und Verfügbarkeit"), True),
+    NotificationCategory.COORDINATION: Category(_l("Hinweise für die Koordination"), True),
+    NotificationCategory.ALERTS: Category(_l("Dringende Warnungen für die Koordination"), False),
+    NotificationCategory.ACCOUNT: Category(_l("Zugang und Passwort"), False),
 }
 DIGESTIBLE = tuple(code for code, c in CATEGORIES.items() if c.digestible)
 

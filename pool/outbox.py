@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.enums import OutboxStatus
+from pool.enums import NotificationCategory, OutboxStatus
 from pool.mail import Mailer, MailError
 from pool.models import OutboxMessage, User
 from pool.notify import DIGESTIBLE, after_quiet_hours
@@ -49,7 +49,7 @@ def enqueue(
     now: datetime,
     due_at: datetime | None = None,
     user: User | None = None,
-    category: str = "other",
+    category: str = NotificationCategory.OTHER,
     urgent: bool = False,
     calendar: str | None = None,
 ) -> OutboxMessage:

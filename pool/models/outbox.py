@@ -9,7 +9,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pool.db import Base, UTCDateTime, utcnow
-from pool.enums import OutboxStatus, check_in
+from pool.enums import NotificationCategory, OutboxStatus, check_in
 
 
 class OutboxMessage(Base):
@@ -28,7 +28,9 @@ class OutboxMessage(Base):
     # The account it was written for (the in-app list, preferences); None for addresses only.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Kind of message for the recipient's preferences (pool/notify.py CATEGORIES).
-    category: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    category: Mapped[str] = mapped_column(
+        String(20), default=NotificationCategory.OTHER, server_default=NotificationCategory.OTHER
+    )
     # Urgent messages ignore quiet hours and are never held for a digest.
     urgent: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     # An iCalendar attachment (text/calendar), with its METHOD inside.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wtforms import SubmitField
 
-from pool.enums import Role
+from pool.enums import NotificationCategory, Role
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.notify import CATEGORIES, DIGEST_HOUR
@@ -13,18 +13,30 @@ from pool.selfservice.forms import TimeOfDayField
 
 # Which categories matter to whom; "account" matters to everyone.
 ROLE_CATEGORIES = {
-    Role.CASEWORKER: ("requests", "reminders", "reports"),
-    Role.MEDIATOR: ("offers", "assignments", "reminders", "reports", "registry"),
-    Role.COORDINATOR: ("coordination", "alerts"),
-    Role.ADMIN: ("coordination", "alerts"),
+    Role.CASEWORKER: (
+        NotificationCategory.REQUESTS,
+        NotificationCategory.REMINDERS,
+        NotificationCategory.REPORTS,
+    ),
+    Role.MEDIATOR: (
+        NotificationCategory.OFFERS,
+        NotificationCategory.ASSIGNMENTS,
+        NotificationCategory.REMINDERS,
+        NotificationCategory.REPORTS,
+        NotificationCategory.REGISTRY,
+    ),
+    Role.COORDINATOR: (NotificationCategory.COORDINATION, NotificationCategory.ALERTS),
+    Role.ADMIN: (NotificationCategory.COORDINATION, NotificationCategory.ALERTS),
 }
 
 # Why a category always comes at once.
 IMMEDIATE_REASONS = {
-    "offers": _l("Angebote haben eine Antwortfrist."),
-    "reminders": _l("Erinnerungen kommen zu einer festen Zeit vor dem Termin."),
-    "alerts": _l("Warnungen betreffen Termine, die bald beginnen."),
-    "account": _l("Links zum Anmelden und für ein neues Passwort gelten nur kurze Zeit."),
+    NotificationCategory.OFFERS: _l("Angebote haben eine Antwortfrist."),
+    NotificationCategory.REMINDERS: _l("Erinnerungen kommen zu einer festen Zeit vor dem Termin."),
+    NotificationCategory.ALERTS: _l("Warnungen betreffen Termine, die bald beginnen."),
+    NotificationCategory.ACCOUNT: _l(
+        "Links zum Anmelden und für ein neues Passwort gelten nur kurze Zeit."
+    ),
 }
 
 NOW, DIGEST = "now", "digest"

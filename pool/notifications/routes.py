@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from pool.db import db_session, utcnow
+from pool.enums import NotificationCategory
 from pool.forms import save
 from pool.i18n import gettext as _
 from pool.models import OutboxMessage, User
@@ -37,7 +38,7 @@ bp = Blueprint("notifications", __name__)
 PER_PAGE = 30
 MAX_ID = 2**31 - 1
 # Messages with one-time links: the list never shows their text.
-SECRET_CATEGORIES = ("account",)
+SECRET_CATEGORIES = (NotificationCategory.ACCOUNT,)
 
 
 def _actor() -> User:

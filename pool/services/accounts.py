@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.enums import LinkPurpose
+from pool.enums import LinkPurpose, NotificationCategory
 from pool.models import ApiToken, LoginFailure, OneTimeToken, User
 from pool.outbox import enqueue
 from pool.security import hash_password, hash_secret, needs_rehash, new_secret, verify_password
@@ -162,7 +162,7 @@ def send_invitation(session: Session, user: User, *, inviter: User | None, now: 
         key=f"invite:{user.id}:{now.isoformat()}",
         template="invite",
         user=user,
-        category="account",
+        category=NotificationCategory.ACCOUNT,
         urgent=True,
         recipient=user.email,
         context={
@@ -191,7 +191,7 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
         key=f"reset:{user.id}:{now.isoformat()}",
         template="password_reset",
         user=user,
-        category="account",
+        category=NotificationCategory.ACCOUNT,
         urgent=True,
         recipient=user.email,
         context={

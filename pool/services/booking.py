@@ -35,6 +35,7 @@ from pool.enums import (
     AssignmentStatus,
     MediatorStatus,
     Mode,
+    NotificationCategory,
     OfferStatus,
     Outcome,
     RequestStatus,
@@ -542,7 +543,7 @@ def cancel_assignment(
         for user in _coordinators(session, request):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=True, link=_link("request", request.id),
-                       category="alerts" if short_notice else "coordination",
+                       category=NotificationCategory.ALERTS if short_notice else NotificationCategory.COORDINATION,
                        urgent=short_notice, **context)  # fmt: skip
     if side != Side.OFFICE:
         for user in _office_contacts(session, request):
@@ -1040,25 +1041,25 @@ def summary(session: Session, request: InterpretingRequest, locale: str | None) 
 
 # The preference category of each message (pool/notify.py CATEGORIES).
 TEMPLATE_CATEGORIES = {
-    "offer_new": "offers",
-    "offer_withdrawn": "offers",
-    "assignment_confirmed": "assignments",
-    "assignment_cancelled": "assignments",
-    "request_changed": "assignments",
-    "assignment_confirmed_office": "requests",
-    "assignment_unfillable": "requests",
-    "assignment_cancelled_notice": "requests",
-    "request_changed_office": "requests",
-    "request_cancelled_office": "requests",
-    "offer_none_pending": "alerts",
-    "alert_short_notice": "alerts",
-    "alert_outcome_differs": "coordination",
-    "reminder_mediator": "reminders",
-    "reminder_office": "reminders",
-    "alert_unconfirmed": "alerts",
-    "alert_unassigned": "alerts",
-    "report_request_mediator": "reports",
-    "report_request_office": "reports",
+    "offer_new": NotificationCategory.OFFERS,
+    "offer_withdrawn": NotificationCategory.OFFERS,
+    "assignment_confirmed": NotificationCategory.ASSIGNMENTS,
+    "assignment_cancelled": NotificationCategory.ASSIGNMENTS,
+    "request_changed": NotificationCategory.ASSIGNMENTS,
+    "assignment_confirmed_office": NotificationCategory.REQUESTS,
+    "assignment_unfillable": NotificationCategory.REQUESTS,
+    "assignment_cancelled_notice": NotificationCategory.REQUESTS,
+    "request_changed_office": NotificationCategory.REQUESTS,
+    "request_cancelled_office": NotificationCategory.REQUESTS,
+    "offer_none_pending": NotificationCategory.ALERTS,
+    "alert_short_notice": NotificationCategory.ALERTS,
+    "alert_outcome_differs": NotificationCategory.COORDINATION,
+    "reminder_mediator": NotificationCategory.REMINDERS,
+    "reminder_office": NotificationCategory.REMINDERS,
+    "alert_unconfirmed": NotificationCategory.ALERTS,
+    "alert_unassigned": NotificationCategory.ALERTS,
+    "report_request_mediator": NotificationCategory.REPORTS,
+    "report_request_office": NotificationCategory.REPORTS,
 }
 
 
@@ -1085,7 +1086,7 @@ def _tell_mediator(
         locale=locale,
         now=now,
         user=user,
-        category=TEMPLATE_CATEGORIES.get(template, "other"),
+        category=TEMPLATE_CATEGORIES.get(template, NotificationCategory.OTHER),
         urgent=urgent,
         calendar=calendar,
     )
@@ -1112,7 +1113,7 @@ def _tell_user(
         locale=user.locale,
         now=now,
         user=user,
-        category=category or TEMPLATE_CATEGORIES.get(template, "other"),
+        category=category or TEMPLATE_CATEGORIES.get(template, NotificationCategory.OTHER),
         urgent=urgent,
     )
 

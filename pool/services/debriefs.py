@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
-from pool.enums import AssignmentStatus
+from pool.enums import AssignmentStatus, NotificationCategory
 from pool.i18n import gettext as _
 from pool.models import Assignment, DebriefRequest, Mediator, User
 from pool.services import ServiceError
@@ -99,7 +99,7 @@ def request_debrief(
     for coordinator in _coordinators(session, request):
         _tell_user(
             session, coordinator, f"debrief:{debrief.id}:u{coordinator.id}", "debrief_requested",
-            request, now, category="coordination", urgent=urgent,
+            request, now, category=NotificationCategory.COORDINATION, urgent=urgent,
             mediator_name=mediator.name, urgent_request=urgent, link=link,
         )  # fmt: skip
     return debrief

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.deployability import add_months
-from pool.enums import MediatorKind, MediatorStatus, Mode, Role
+from pool.enums import MediatorKind, MediatorStatus, Mode, NotificationCategory, Role
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -356,7 +356,7 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
             locale=coordinator.locale,
             now=now,
             user=coordinator,
-            category="coordination",
+            category=NotificationCategory.COORDINATION,
         )
     return mediator
 

@@ -32,7 +32,7 @@ from pool.deployability import (
     add_years,
     police_certificate_valid_until,
 )
-from pool.enums import MediatorKind, MediatorStatus, OutboxStatus
+from pool.enums import MediatorKind, MediatorStatus, NotificationCategory, OutboxStatus
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.models import (
@@ -243,7 +243,7 @@ def _announce(session: Session, expiry: Expiry, today: date, now: datetime) -> b
         locale=user.locale if user is not None else None,
         now=now,
         user=user,
-        category="registry",
+        category=NotificationCategory.REGISTRY,
     )
     return True
 
@@ -326,7 +326,7 @@ def send_availability_nudges(session: Session, now: datetime) -> int:
                 locale=user.locale if user is not None else None,
                 now=now,
                 user=user,
-                category="registry",
+                category=NotificationCategory.REGISTRY,
             )
             count += 1
 
@@ -375,7 +375,7 @@ def send_digests(session: Session, now: datetime) -> int:
             locale=user.locale,
             now=now,
             user=user,
-            category="digest",
+            category=NotificationCategory.DIGEST,
         )
         for message in messages:
             message.status = OutboxStatus.DIGESTED

@@ -43,7 +43,7 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import Gender, Mode, OfferStatus, RequestStatus, Role, Side
+from pool.enums import Gender, Mode, NotificationCategory, OfferStatus, RequestStatus, Role, Side
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -834,7 +834,7 @@ def _tell_creator(
         locale=actor.locale,
         now=now,
         user=actor,
-        category="requests",
+        category=NotificationCategory.REQUESTS,
     )
 
 
@@ -856,7 +856,7 @@ def _alert_coordinators(session: Session, request: InterpretingRequest, now: dat
             locale=coordinator.locale,
             now=now,
             user=coordinator,
-            category="alerts",
+            category=NotificationCategory.ALERTS,
             urgent=True,
         )
 
