@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from pool.db import db_session, get_db, utcnow
 from pool.enums import Role
 from pool.mail import Mailer
-from pool.models import ROLES, Office, Pool
+from pool.models import Office, Pool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -97,7 +97,13 @@ def _find_office(session, value: str) -> Office:
 @with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="Full name.")
-@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+)
 @click.option("--pool", "pool_ref", help="Pool name or id (coordinator, mediator).")
 @click.option("--office", "office_ref", help="Office name or id (caseworker).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
