@@ -35,6 +35,7 @@ from pool.enums import (
     PoolKind,
     RequestStatus,
     Role,
+    Setting,
     Side,
 )
 from pool.i18n import BERLIN
@@ -685,7 +686,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(0, 1, 10),
         language="ar",
         domain="youth_welfare",
-        setting="parents_meeting",
+        setting=Setting.PARENTS_MEETING,
         address=RATHAUS,
         case_ref="JA-23-117",
         dialect="Irakisch",
@@ -696,7 +697,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(1, 2, 14),
         language="fa",
         domain="education",
-        setting="counselling",
+        setting=Setting.COUNSELLING,
         mode=Mode.PHONE,
         duration=45,
         case_ref="JA-24-031",
@@ -706,13 +707,13 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(2, 2, 11),
         language="uk",
         domain="education",
-        setting="parents_meeting",
+        setting=Setting.PARENTS_MEETING,
         address=SCHULE,
         gender_preference=Gender.FEMALE,
         notes="Gespräch über den Wechsel auf die weiterführende Schule.",
     )
     d.create("Sozialamt", d.soon(10), language="ar", domain="social_services",
-             setting="office_appointment", address=SOZIALAMT, duration=45, urgent=True,
+             setting=Setting.OFFICE_APPOINTMENT, address=SOZIALAMT, duration=45, urgent=True,
              urgent_reason="Die Leistungen laufen Ende der Woche aus; der Antrag muss vorher "
                            "besprochen werden.")  # fmt: skip
     # A language nobody in the pools speaks: no candidates.
@@ -721,7 +722,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(1, 0, 10),
         language="hy",
         domain="health",
-        setting="counselling",
+        setting=Setting.COUNSELLING,
         address=GESUNDHEITSAMT,
         notes="Impfberatung für eine Familie mit drei Kindern.",
     )
@@ -732,7 +733,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(1, 3, 10),
         language="ar",
         domain="health",
-        setting="counselling",
+        setting=Setting.COUNSELLING,
         address=GESUNDHEITSAMT,
         duration=45,
         notes="Beratung zur Schuleingangsuntersuchung.",
@@ -743,7 +744,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(2, 1, 11),
         language="ru",
         domain="social_services",
-        setting="office_appointment",
+        setting=Setting.OFFICE_APPOINTMENT,
         mode=Mode.PHONE,
         duration=30,
     )
@@ -755,7 +756,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(2, 3, 9),
         language="tr",
         domain="youth_welfare",
-        setting="home_visit",
+        setting=Setting.HOME_VISIT,
         address="Lindenstraße 14",
         duration=90,
         case_ref="JA-24-058",
@@ -765,14 +766,14 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
 
     # Assigned and still ahead (two for the demo mediator's login).
     d.accept(d.create("Sozialamt", d.ahead(0, 3, 9, 30), language="ar",
-                      domain="social_services", setting="office_appointment",
+                      domain="social_services", setting=Setting.OFFICE_APPOINTMENT,
                       address=SOZIALAMT, notes="Erstgespräch zum Wohngeld."),
              "sprachmittlung", "leila.benali")  # fmt: skip
     d.assign(d.create("Grundschule am Park", d.ahead(2, 0, 15), language="fr", domain="education",
-                      setting="parents_meeting", address=SCHULE, duration=45),
+                      setting=Setting.PARENTS_MEETING, address=SCHULE, duration=45),
              "sprachmittlung", "Telefonisch abgesprochen.")  # fmt: skip
     d.accept(d.create("Jugendamt", d.ahead(1, 1, 9), language="kmr", domain="youth_welfare",
-                      setting="counselling", address=RATHAUS, case_ref="JA-24-012"),
+                      setting=Setting.COUNSELLING, address=RATHAUS, case_ref="JA-24-012"),
              "dilan.yildiz", "omar.khalil")  # fmt: skip
     # A weekly series: the first two dates are booked, the others still open.
     first = d.create(
@@ -780,7 +781,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.series_start(4, 10),
         language="ar",
         domain="youth_welfare",
-        setting="counselling",
+        setting=Setting.COUNSELLING,
         address=RATHAUS,
         case_ref="JA-23-117",
         repeat=(7, 4),
@@ -796,7 +797,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
 
     # Past and done: both sides reported (once differently).
     done = d.accept(d.create("Jugendamt", d.ago(3, 1, 10), language="ar", domain="youth_welfare",
-                             setting="parents_meeting", address=RATHAUS, case_ref="JA-23-117"),
+                             setting=Setting.PARENTS_MEETING, address=RATHAUS, case_ref="JA-23-117"),
                     "omar.khalil")  # fmt: skip
     d.report(
         done,
@@ -808,12 +809,12 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
     )
     d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 60, travel_km=12)
     done = d.accept(d.create("Gesundheitsamt", d.ago(2, 2, 10), language="ar", domain="health",
-                             setting="counselling", address=GESUNDHEITSAMT, duration=45),
+                             setting=Setting.COUNSELLING, address=GESUNDHEITSAMT, duration=45),
                     "sprachmittlung", "amal.haddad")  # fmt: skip
     d.report(done, Side.OFFICE, Outcome.TOOK_PLACE, 45, rating=4)
     d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 50, travel_km=8)
     done = d.assign(d.create("Sozialamt", d.ago(2, 3, 11), language="ru",
-                             domain="social_services", setting="office_appointment",
+                             domain="social_services", setting=Setting.OFFICE_APPOINTMENT,
                              address=SOZIALAMT, duration=45),
                     "natalia.ivanova", "Kurzfristig telefonisch zugesagt.")  # fmt: skip
     d.report(
@@ -823,17 +824,17 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         done, Side.MEDIATOR, Outcome.TOOK_PLACE, 40, travel_km=20
     )  # differs: for the coordination
     done = d.accept(d.create("Grundschule am Park", d.ago(1, 0, 14), language="uk",
-                             domain="education", setting="parents_meeting", address=SCHULE,
+                             domain="education", setting=Setting.PARENTS_MEETING, address=SCHULE,
                              duration=90),
                     "olena.kovalenko")  # fmt: skip
     d.report(done, Side.OFFICE, Outcome.TOOK_PLACE, 90, rating=5)
     d.report(done, Side.MEDIATOR, Outcome.TOOK_PLACE, 90, travel_km=6)
     # Past, waiting for reports: the office has not reported yet; the demo mediator has not.
     d.accept(d.create("Jugendamt", d.ago(1, 2, 9), language="tr", domain="youth_welfare",
-                      setting="counselling", address=RATHAUS, case_ref="JA-24-058"),
+                      setting=Setting.COUNSELLING, address=RATHAUS, case_ref="JA-24-058"),
              "dilan.yildiz")  # fmt: skip
     waiting = d.accept(d.create("Sozialamt", d.ago(1, 1, 10), language="ar",
-                                domain="social_services", setting="office_appointment",
+                                domain="social_services", setting=Setting.OFFICE_APPOINTMENT,
                                 address=SOZIALAMT, duration=30),
                        "sprachmittlung")  # fmt: skip
     d.report(waiting, Side.OFFICE, Outcome.TOOK_PLACE, 30, rating=5)
@@ -844,7 +845,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ago(2, 4, 10),
         language="fa",
         domain="education",
-        setting="parents_meeting",
+        setting=Setting.PARENTS_MEETING,
         address=RATHAUS,
         case_ref="JA-24-031",
     )
@@ -858,7 +859,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(3, 2, 10),
         language="ar",
         domain="youth_welfare",
-        setting="office_appointment",
+        setting=Setting.OFFICE_APPOINTMENT,
         address=RATHAUS,
     )
     booking.cancel_request(session, actor=d.caseworker, request=early,
@@ -870,7 +871,7 @@ def load_demo_requests(session: Session, *, now: datetime) -> None:
         d.ahead(1, 2, 14),
         language="ti",
         domain="health",
-        setting="counselling",
+        setting=Setting.COUNSELLING,
         address=GESUNDHEITSAMT,
     )
     offers = d.offer(rare, "semhar.tesfay")
@@ -891,7 +892,7 @@ BULK_CASE_REF = "BULK-"  # bulk requests: counted by this case reference prefix
 BULK_CHUNK = 5000
 BULK_LANGUAGES = ("ar", "tr", "ru", "uk", "fa", "prs", "kmr", "ti", "so", "pl", "ro", "bg", "fr")
 BULK_DOMAINS = ("social_services", "education", "authorities")
-BULK_SETTINGS = ("counselling", "office_appointment", "parents_meeting")
+BULK_SETTINGS = (Setting.COUNSELLING, Setting.OFFICE_APPOINTMENT, Setting.PARENTS_MEETING)
 BULK_TOWNS = ("Neustadt", "Altdorf", "Bergheim")
 
 

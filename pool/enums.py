@@ -155,6 +155,17 @@ class Setting(StrEnum):
     MEDICAL_REPORT = "medical_report"
 
 
+# Settings the law reserves for sworn or court interpreters: new pools leave them out, and
+# refusing a request for one of them points there.
+LEGAL_SETTINGS = (
+    Setting.COURT,
+    Setting.POLICE,
+    Setting.ASYLUM_HEARING,
+    Setting.LEGALLY_BINDING,
+    Setting.MEDICAL_REPORT,
+)
+
+
 class Outcome(StrEnum):
     TOOK_PLACE = "took_place"
     CLIENT_NO_SHOW = "client_no_show"

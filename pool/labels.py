@@ -9,6 +9,7 @@ from pool.enums import (
     Mode,
     Outcome,
     RequestStatus,
+    Setting,
 )
 from pool.i18n import lazy_gettext as _l
 from pool.models.mediators import GERMAN_LEVELS
@@ -59,18 +60,18 @@ WEEKDAY_LABELS = (
 )
 
 SETTING_LABELS = {
-    "parents_meeting": _l("Elterngespräch"),
-    "counselling": _l("Beratung"),
-    "office_appointment": _l("Termin in einer Behörde"),
-    "home_visit": _l("Hausbesuch"),
-    "medical_appointment": _l("Arzttermin"),
-    "information_event": _l("Informationsveranstaltung"),
-    "other": _l("Sonstiges"),
-    "court": _l("Gericht"),
-    "police": _l("Polizei"),
-    "asylum_hearing": _l("Asylanhörung"),
-    "legally_binding": _l("rechtsverbindliches Verfahren"),
-    "medical_report": _l("ärztliches Gutachten"),
+    Setting.PARENTS_MEETING: _l("Elterngespräch"),
+    Setting.COUNSELLING: _l("Beratung"),
+    Setting.OFFICE_APPOINTMENT: _l("Termin in einer Behörde"),
+    Setting.HOME_VISIT: _l("Hausbesuch"),
+    Setting.MEDICAL_APPOINTMENT: _l("Arzttermin"),
+    Setting.INFORMATION_EVENT: _l("Informationsveranstaltung"),
+    Setting.OTHER: _l("Sonstiges"),
+    Setting.COURT: _l("Gericht"),
+    Setting.POLICE: _l("Polizei"),
+    Setting.ASYLUM_HEARING: _l("Asylanhörung"),
+    Setting.LEGALLY_BINDING: _l("rechtsverbindliches Verfahren"),
+    Setting.MEDICAL_REPORT: _l("ärztliches Gutachten"),
 }
 # Neutral words for the coordination; the office and the mediator see their own phrasing.
 REQUEST_STATUS_LABELS = {

@@ -20,7 +20,7 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
-from pool.enums import Level, PoolKind, Setting, check_in
+from pool.enums import LEGAL_SETTINGS, Level, PoolKind, check_in
 
 # ISO 3166-2:DE subdivision codes, as the ``holidays`` package uses them.
 FEDERAL_STATES = {
@@ -45,13 +45,7 @@ FEDERAL_STATES = {
 # Kept for pool.api until it reads the enums.
 POOL_KINDS = tuple(PoolKind)
 # Settings a new pool does not serve until its coordination allows them.
-DEFAULT_EXCLUDED = (
-    Setting.COURT,
-    Setting.POLICE,
-    Setting.ASYLUM_HEARING,
-    Setting.LEGALLY_BINDING,
-    Setting.MEDICAL_REPORT,
-)
+DEFAULT_EXCLUDED = LEGAL_SETTINGS
 DEFAULT_EXCLUDED_JSON = json.dumps([setting.value for setting in DEFAULT_EXCLUDED])
 
 # A row (pool, partner) means: ``pool`` shares its mediators with ``partner``.

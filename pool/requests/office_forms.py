@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from pool.admin.forms import INVALID_CHOICE, Select
-from pool.enums import Gender, Mode, Outcome
+from pool.enums import LEGAL_SETTINGS, Gender, Mode, Outcome
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
@@ -24,7 +24,7 @@ from pool.languages import languages
 from pool.models.requests import OUTCOMES, SETTINGS
 from pool.selfservice.forms import DayField, TimeOfDayField, WholeNumberField
 from pool.services.booking import MAX_FEEDBACK, MAX_REASON
-from pool.services.requests import LEGAL_SETTINGS, MAX_SERIES, TEXT_LIMITS
+from pool.services.requests import MAX_SERIES, TEXT_LIMITS
 
 DURATIONS = (30, 45, 60, 90, 120, 150, 180, 240)
 REPEAT_LABELS = {

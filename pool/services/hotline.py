@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit
-from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Mode, RequestStatus
+from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Mode, RequestStatus, Setting
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
 from pool.languages import is_known
@@ -34,7 +34,7 @@ CALL_MINUTES = 15
 MAX_HOURS = 24
 HOUR_CHOICES = (1, 2, 4)
 CALL_DOMAIN = "other"
-CALL_SETTING = "office_appointment"
+CALL_SETTING = Setting.OFFICE_APPOINTMENT
 
 # Why a mediator does not count as reachable right now, in the order they are shown.
 OBSTACLES = (

@@ -43,7 +43,17 @@ from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
-from pool.enums import Gender, Mode, NotificationCategory, OfferStatus, RequestStatus, Role, Side
+from pool.enums import (
+    LEGAL_SETTINGS,
+    Gender,
+    Mode,
+    NotificationCategory,
+    OfferStatus,
+    RequestStatus,
+    Role,
+    Setting,
+    Side,
+)
 from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
@@ -93,10 +103,6 @@ CHANGEABLE_FIELDS = frozenset(
     {"starts_at", "duration_minutes", "mode", "municipality", "address", "notes", "urgent",
      "urgent_reason"}
 )  # fmt: skip
-# Settings the law reserves for sworn or court interpreters; refusals point there.
-LEGAL_SETTINGS = frozenset(
-    {"court", "police", "asylum_hearing", "legally_binding", "medical_report"}
-)
 # Reasons that depend on the date of one occurrence; in a series they name the date.
 DATE_CODES = frozenset({"lead_time", "start_in_past", "too_far_ahead"})
 CHANGEABLE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED, RequestStatus.ASSIGNED)
@@ -456,7 +462,7 @@ def _rules(
                     + _sworn_hint(),
                 )
             )
-        elif setting == "medical_appointment" and (
+        elif setting == Setting.MEDICAL_APPOINTMENT and (
             not pool.allow_medical_appointments or setting in (pool.excluded_settings or ())
         ):
             reasons.append(
