@@ -397,149 +397,152 @@ def _case_ref_reason(case_ref: str) -> Reason | None:
     return None
 
 
-def _rules(
-    clean: dict,
-    context: IntakeContext,
-    now: datetime,
-    *,
-    check_lead_time: bool = True,
-    check_future: bool = True,
-) -> list[Reason]:
-    """Every rule on cleaned values. Pure: no session, no clock."""
-    pool = context.pool
-    reasons: list[Reason] = []
-
-    language = clean.get("language")
+def _language_rules(language: Any, pool: Pool) -> list[Reason]:
     if language is None:
-        reasons.append(_missing("language"))
-    elif language is not _INVALID:
-        if not is_known(language):
-            reasons.append(
-                Reason(
-                    "language_unknown",
-                    "language",
-                    _("Diese Sprache kennen wir nicht. Bitte wählen Sie eine aus der Liste."),
-                )
+        return [_missing("language")]
+    if language is _INVALID:
+        return []
+    if not is_known(language):
+        return [
+            Reason(
+                "language_unknown",
+                "language",
+                _("Diese Sprache kennen wir nicht. Bitte wählen Sie eine aus der Liste."),
             )
-        elif is_sign_language(language) and not pool.serve_sign_languages:
-            reasons.append(
-                Reason(
-                    "sign_language",
-                    "language",
-                    _(
-                        "Gebärdensprache vermittelt unser Pool nicht: Gehörlose Menschen haben "
-                        "ein Recht auf ausgebildete Gebärdensprachdolmetscher:innen."
-                    )
-                    + " "
-                    + _sign_language_hint(),
+        ]
+    if is_sign_language(language) and not pool.serve_sign_languages:
+        return [
+            Reason(
+                "sign_language",
+                "language",
+                _(
+                    "Gebärdensprache vermittelt unser Pool nicht: Gehörlose Menschen haben "
+                    "ein Recht auf ausgebildete Gebärdensprachdolmetscher:innen."
                 )
+                + " "
+                + _sign_language_hint(),
             )
+        ]
+    return []
 
-    setting = clean.get("setting")
+
+def _setting_rules(setting: Any, pool: Pool) -> list[Reason]:
     if setting is None:
-        reasons.append(_missing("setting"))
-    elif setting is not _INVALID:
-        if setting not in SETTINGS:
-            reasons.append(
-                Reason(
-                    "setting_unknown",
-                    "setting",
-                    _("Bitte wählen Sie die Art des Gesprächs aus der Liste."),
-                )
+        return [_missing("setting")]
+    if setting is _INVALID:
+        return []
+    excluded = pool.excluded_settings or ()
+    if setting not in SETTINGS:
+        return [
+            Reason(
+                "setting_unknown",
+                "setting",
+                _("Bitte wählen Sie die Art des Gesprächs aus der Liste."),
             )
-        elif setting in LEGAL_SETTINGS and setting in (pool.excluded_settings or ()):
-            reasons.append(
-                Reason(
-                    "setting_excluded",
-                    "setting",
-                    _(
-                        "Für „%(setting)s“ vermittelt unser Pool keine Sprachmittler:innen: Hier "
-                        "braucht es rechtssichere Übersetzungen durch vereidigte "
-                        "Dolmetscher:innen.",
-                        setting=_setting_label(setting),
-                    )
-                    + " "
-                    + _sworn_hint(),
+        ]
+    if setting in LEGAL_SETTINGS and setting in excluded:
+        return [
+            Reason(
+                "setting_excluded",
+                "setting",
+                _(
+                    "Für „%(setting)s“ vermittelt unser Pool keine Sprachmittler:innen: Hier "
+                    "braucht es rechtssichere Übersetzungen durch vereidigte "
+                    "Dolmetscher:innen.",
+                    setting=_setting_label(setting),
                 )
+                + " "
+                + _sworn_hint(),
             )
-        elif setting == Setting.MEDICAL_APPOINTMENT and (
-            not pool.allow_medical_appointments or setting in (pool.excluded_settings or ())
-        ):
-            reasons.append(
-                Reason(
-                    "medical_not_served",
-                    "setting",
-                    _("Für Arzttermine vermittelt dieser Pool keine Sprachmittler:innen.")
-                    + " "
-                    + _medical_hint(),
+        ]
+    if setting == Setting.MEDICAL_APPOINTMENT and (
+        not pool.allow_medical_appointments or setting in excluded
+    ):
+        return [
+            Reason(
+                "medical_not_served",
+                "setting",
+                _("Für Arzttermine vermittelt dieser Pool keine Sprachmittler:innen.")
+                + " "
+                + _medical_hint(),
+            )
+        ]
+    if setting in excluded:
+        return [
+            Reason(
+                "setting_excluded",
+                "setting",
+                _(
+                    "Für „%(setting)s“ vermittelt dieser Pool keine Sprachmittler:innen.",
+                    setting=_setting_label(setting),
                 )
+                + " "
+                + _pool_contact(pool),
             )
-        elif setting in (pool.excluded_settings or ()):
-            reasons.append(
-                Reason(
-                    "setting_excluded",
-                    "setting",
-                    _(
-                        "Für „%(setting)s“ vermittelt dieser Pool keine Sprachmittler:innen.",
-                        setting=_setting_label(setting),
-                    )
-                    + " "
-                    + _pool_contact(pool),
-                )
-            )
+        ]
+    return []
 
-    domain = clean.get("domain")
+
+def _domain_rules(domain: Any, context: IntakeContext) -> list[Reason]:
     if domain is None:
-        reasons.append(_missing("domain"))
-    elif domain is not _INVALID and domain not in context.domains:
-        reasons.append(
+        return [_missing("domain")]
+    if domain is not _INVALID and domain not in context.domains:
+        return [
             Reason("domain_unknown", "domain", _("Bitte wählen Sie den Bereich aus der Liste."))
-        )
+        ]
+    return []
 
+
+def _mode_rules(clean: dict) -> list[Reason]:
     mode = clean.get("mode")
     if mode is None:
-        reasons.append(_missing("mode"))
-    elif mode is not _INVALID:
-        if mode not in MODES:
-            reasons.append(
-                Reason(
-                    "mode_unknown",
-                    "mode",
-                    _("Bitte wählen Sie: vor Ort, am Telefon oder per Video."),
-                )
-            )
-        elif mode == Mode.IN_PERSON:
-            for name in ("municipality", "address"):
-                if clean.get(name) is None:
-                    reasons.append(
-                        Reason(
-                            f"{name}_missing",
-                            name,
-                            _(
-                                "Für einen Termin vor Ort brauchen wir „%(label)s“.",
-                                label=_field_label(name),
-                            ),
-                        )
-                    )
-
-    present = clean.get("professional_present")
-    if present is not True and present is not _INVALID:
-        reasons.append(
+        return [_missing("mode")]
+    if mode is _INVALID:
+        return []
+    if mode not in MODES:
+        return [
             Reason(
-                "professional_required",
-                "professional_present",
-                _(
-                    "Eine Fachkraft Ihrer Stelle muss beim Gespräch dabei sein und es führen. "
-                    "Sprachmittler:innen übersetzen nur; sie beraten nicht und entscheiden nichts."
-                ),
+                "mode_unknown",
+                "mode",
+                _("Bitte wählen Sie: vor Ort, am Telefon oder per Video."),
             )
+        ]
+    if mode != Mode.IN_PERSON:
+        return []
+    return [
+        Reason(
+            f"{name}_missing",
+            name,
+            _(
+                "Für einen Termin vor Ort brauchen wir „%(label)s“.",
+                label=_field_label(name),
+            ),
         )
+        for name in ("municipality", "address")
+        if clean.get(name) is None
+    ]
 
-    duration = clean.get("duration_minutes")
+
+def _professional_rules(present: Any) -> list[Reason]:
+    if present is True or present is _INVALID:
+        return []
+    return [
+        Reason(
+            "professional_required",
+            "professional_present",
+            _(
+                "Eine Fachkraft Ihrer Stelle muss beim Gespräch dabei sein und es führen. "
+                "Sprachmittler:innen übersetzen nur; sie beraten nicht und entscheiden nichts."
+            ),
+        )
+    ]
+
+
+def _duration_rules(duration: Any) -> list[Reason]:
     if duration is None:
-        reasons.append(_missing("duration_minutes"))
-    elif duration is not _INVALID and not MIN_DURATION <= duration <= MAX_DURATION:
-        reasons.append(
+        return [_missing("duration_minutes")]
+    if duration is not _INVALID and not MIN_DURATION <= duration <= MAX_DURATION:
+        return [
             Reason(
                 "duration",
                 "duration_minutes",
@@ -549,10 +552,13 @@ def _rules(
                     max=MAX_DURATION // 60,
                 ),
             )
-        )
+        ]
+    return []
 
-    preference = clean.get("gender_preference")
-    if preference not in (None, _INVALID, *GENDER_PREFERENCES):
+
+def _gender_rules(clean: dict) -> list[Reason]:
+    reasons: list[Reason] = []
+    if clean.get("gender_preference") not in (None, _INVALID, *GENDER_PREFERENCES):
         reasons.append(_bad("gender_preference"))
     if clean.get("gender_required") is True and not _given(clean, "gender_preference"):
         reasons.append(
@@ -562,61 +568,103 @@ def _rules(
                 _("Wenn das Geschlecht Bedingung ist, wählen Sie bitte aus, welches."),
             )
         )
+    return reasons
 
-    urgent = clean.get("urgent") is True
-    if urgent and clean.get("urgent_reason") is None:
-        reasons.append(
+
+def _urgent_rules(clean: dict) -> list[Reason]:
+    if clean.get("urgent") is True and clean.get("urgent_reason") is None:
+        return [
             Reason(
                 "urgent_reason_missing",
                 "urgent_reason",
                 _("Bitte schreiben Sie kurz, warum die Anfrage dringend ist."),
             )
-        )
+        ]
+    return []
 
+
+def _start_rules(
+    clean: dict,
+    context: IntakeContext,
+    now: datetime,
+    *,
+    check_lead_time: bool,
+    check_future: bool,
+) -> list[Reason]:
     starts_at = clean.get("starts_at")
     if starts_at is None:
-        reasons.append(_missing("starts_at"))
-    elif starts_at is not _INVALID:
-        if check_future and starts_at <= now:
-            reasons.append(
-                Reason(
-                    "start_in_past",
-                    "starts_at",
-                    _("Der Termin liegt in der Vergangenheit. Bitte prüfen Sie Datum und Uhrzeit."),
-                )
+        return [_missing("starts_at")]
+    if starts_at is _INVALID:
+        return []
+    if check_future and starts_at <= now:
+        return [
+            Reason(
+                "start_in_past",
+                "starts_at",
+                _("Der Termin liegt in der Vergangenheit. Bitte prüfen Sie Datum und Uhrzeit."),
             )
-        elif starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
-            reasons.append(
-                Reason(
-                    "too_far_ahead",
-                    "starts_at",
-                    _("Anfragen nehmen wir höchstens zwei Jahre im Voraus an."),
-                )
+        ]
+    if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
+        return [
+            Reason(
+                "too_far_ahead",
+                "starts_at",
+                _("Anfragen nehmen wir höchstens zwei Jahre im Voraus an."),
             )
-        elif check_lead_time and not urgent:
-            earliest = earliest_start(pool, now, context.closures)
-            if starts_at < earliest:
-                reasons.append(
-                    Reason(
-                        "lead_time",
-                        "starts_at",
-                        _(
-                            "Anfragen brauchen mindestens %(days)s Arbeitstage Vorlauf "
-                            "(ohne Wochenenden, Feiertage und Schließtage des Pools). Der "
-                            "früheste mögliche Tag ist %(day)s. Wenn es nicht warten kann, "
-                            "markieren Sie die Anfrage als dringend und nennen Sie den Grund.",
-                            days=pool.lead_time_working_days,
-                            day=format_day(earliest.date()),
-                        ),
-                    )
-                )
+        ]
+    if not check_lead_time or clean.get("urgent") is True:
+        return []
+    pool = context.pool
+    earliest = earliest_start(pool, now, context.closures)
+    if starts_at >= earliest:
+        return []
+    return [
+        Reason(
+            "lead_time",
+            "starts_at",
+            _(
+                "Anfragen brauchen mindestens %(days)s Arbeitstage Vorlauf "
+                "(ohne Wochenenden, Feiertage und Schließtage des Pools). Der "
+                "früheste mögliche Tag ist %(day)s. Wenn es nicht warten kann, "
+                "markieren Sie die Anfrage als dringend und nennen Sie den Grund.",
+                days=pool.lead_time_working_days,
+                day=format_day(earliest.date()),
+            ),
+        )
+    ]
 
-    case_ref = clean.get("case_ref")
-    if case_ref is not None and case_ref is not _INVALID:
-        reason = _case_ref_reason(case_ref)
-        if reason is not None:
-            reasons.append(reason)
-    return reasons
+
+def _case_ref_rules(case_ref: Any) -> list[Reason]:
+    if case_ref is None or case_ref is _INVALID:
+        return []
+    reason = _case_ref_reason(case_ref)
+    return [] if reason is None else [reason]
+
+
+def _rules(
+    clean: dict,
+    context: IntakeContext,
+    now: datetime,
+    *,
+    check_lead_time: bool = True,
+    check_future: bool = True,
+) -> list[Reason]:
+    """Every rule on cleaned values, field by field in the order of the form. Pure: no session,
+    no clock."""
+    return [
+        *_language_rules(clean.get("language"), context.pool),
+        *_setting_rules(clean.get("setting"), context.pool),
+        *_domain_rules(clean.get("domain"), context),
+        *_mode_rules(clean),
+        *_professional_rules(clean.get("professional_present")),
+        *_duration_rules(clean.get("duration_minutes")),
+        *_gender_rules(clean),
+        *_urgent_rules(clean),
+        *_start_rules(
+            clean, context, now, check_lead_time=check_lead_time, check_future=check_future
+        ),
+        *_case_ref_rules(clean.get("case_ref")),
+    ]
 
 
 def check_intake(session: Session, *, pool: Pool, values: Any, now: datetime) -> list[Reason]:
@@ -945,6 +993,82 @@ def _lock(session: Session, requests: list[InterpretingRequest]) -> None:
         session.expire(request, ["offers", "assignments"])
 
 
+def _clean_change(values: Any) -> dict:
+    clean, reasons = clean_values(values, CHANGEABLE_FIELDS)
+    reasons += [
+        _missing(name)
+        for name in ("starts_at", "duration_minutes", "mode")
+        if name in clean and clean[name] is None
+    ]
+    if reasons:
+        raise IntakeRefused(reasons)
+    return clean
+
+
+def _change_targets(
+    session: Session, request: InterpretingRequest, now: datetime, whole_series: bool
+) -> list[InterpretingRequest]:
+    if not whole_series:
+        return [request]
+    return [
+        r
+        for r in series_requests(session, request)
+        if r.id == request.id or (r.status in CHANGEABLE_STATUSES and r.starts_at > now)
+    ]
+
+
+def _day_shift(request: InterpretingRequest, new_start: Any) -> tuple[int, Any]:
+    """How many days a new start moves ``request``, and its new time of day (none: not moved)."""
+    if not isinstance(new_start, datetime):
+        return 0, None
+    old_local = request.starts_at.astimezone(BERLIN)
+    return (new_start.date() - old_local.date()).days, new_start.timetz().replace(tzinfo=None)
+
+
+def _merged_values(
+    target: InterpretingRequest, request: InterpretingRequest, clean: dict, shift: tuple[int, Any]
+) -> dict:
+    """The values of ``target`` after the change; a series member keeps its own day, moved by the
+    same number of days as ``request``."""
+    merged = _current_values(target)
+    for name, value in clean.items():
+        if name == "starts_at" and value is not None and target is not request:
+            value = _shifted(target, *shift)
+        merged[name] = value
+    if merged.get("urgent") is not True:
+        merged["urgent_reason"] = None
+    if merged["mode"] != Mode.IN_PERSON:
+        merged["address"] = None
+    return merged
+
+
+def _plan_change(
+    target: InterpretingRequest,
+    request: InterpretingRequest,
+    clean: dict,
+    shift: tuple[int, Any],
+    context: IntakeContext,
+    now: datetime,
+    *,
+    dated: bool,
+) -> tuple[_Plan | None, list[Reason]]:
+    """The plan for one target (none: nothing changes) and the reasons refusing it."""
+    merged = _merged_values(target, request, clean, shift)
+    current = _current_values(target)
+    changed = [name for name in clean if merged.get(name) != current.get(name)]
+    if not changed:
+        return None, []
+    checked = set().union(*(DEPENDENT_FIELDS[name] for name in changed))
+    time_moved = "starts_at" in changed
+    found = _rules(merged, context, now, check_lead_time=time_moved, check_future=time_moved)
+    reasons = [
+        _dated(reason, merged["starts_at"]) if dated else reason
+        for reason in found
+        if reason.field in checked or reason.code in DATE_CODES
+    ]
+    return _Plan(target, merged, changed), reasons
+
+
 def change_request(
     session: Session,
     *,
@@ -958,69 +1082,32 @@ def change_request(
     request of its series that has not begun (``whole_series``; a new start moves each by the same
     number of days to the new time of day). Returns the changed requests; raises
     ``IntakeRefused`` with every reason (per date), changing nothing."""
-    clean, reasons = clean_values(values, CHANGEABLE_FIELDS)
-    reasons += [
-        _missing(name)
-        for name in ("starts_at", "duration_minutes", "mode")
-        if name in clean and clean[name] is None
-    ]
-    if reasons:
-        raise IntakeRefused(reasons)
-    targets = [request]
-    if whole_series:
-        targets = [
-            r
-            for r in series_requests(session, request)
-            if r.id == request.id or (r.status in CHANGEABLE_STATUSES and r.starts_at > now)
-        ]
+    clean = _clean_change(values)
+    targets = _change_targets(session, request, now, whole_series)
     _lock(session, targets)
     if request.status not in CHANGEABLE_STATUSES or request.starts_at <= now:
         raise ServiceError(
             _("Diese Anfrage kann nicht mehr geändert werden: Sie ist abgeschlossen oder vorbei.")
         )
 
-    new_start = clean.get("starts_at")
-    delta_days, new_time = 0, None
-    if isinstance(new_start, datetime):
-        old_local = request.starts_at.astimezone(BERLIN)
-        delta_days = (new_start.date() - old_local.date()).days
-        new_time = new_start.timetz().replace(tzinfo=None)
-
+    shift = _day_shift(request, clean.get("starts_at"))
     context = load_context(session, request.pool, now)
     plans: list[_Plan] = []
     all_reasons: list[Reason] = []
     for target in targets:
-        merged = _current_values(target)
-        for name, value in clean.items():
-            if name == "starts_at" and value is not None:
-                value = _shifted(target, delta_days, new_time) if target is not request else value
-            merged[name] = value
-        if merged.get("urgent") is not True:
-            merged["urgent_reason"] = None
-        if merged["mode"] != Mode.IN_PERSON:
-            merged["address"] = None
-        current = _current_values(target)
-        changed = [name for name in clean if merged.get(name) != current.get(name)]
-        if not changed:
-            continue
-        checked = set().union(*(DEPENDENT_FIELDS[name] for name in changed))
-        time_moved = "starts_at" in changed
-        found = _rules(merged, context, now, check_lead_time=time_moved, check_future=time_moved)
-        for reason in found:
-            if reason.field in checked or reason.code in DATE_CODES:
-                all_reasons.append(
-                    _dated(reason, merged["starts_at"]) if len(targets) > 1 else reason
-                )
-        plans.append(_Plan(target, merged, changed))
+        plan, reasons = _plan_change(
+            target, request, clean, shift, context, now, dated=len(targets) > 1
+        )
+        all_reasons += reasons
+        if plan is not None:
+            plans.append(plan)
     if all_reasons:
         raise IntakeRefused(all_reasons)
 
-    changed_requests = []
     for plan in plans:
         _apply_change(session, actor, plan, now)
-        changed_requests.append(plan.request)
     session.flush()
-    return changed_requests
+    return [plan.request for plan in plans]
 
 
 def _apply_change(session: Session, actor: User | None, plan: _Plan, now: datetime) -> None:
