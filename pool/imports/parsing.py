@@ -634,8 +634,9 @@ def prepare_rows(
     return prepared
 
 
-def _prepare_row(headers, line, cells, mapping, default_level, domain_lookup) -> PreparedRow:
-    problems: list[Problem] = []
+def _collect_cells(headers, cells, mapping, problems: list[Problem]):
+    """The usable cells per field (several columns may feed one field), and the fields with a
+    cell too broken to use (its problem is noted, so that no "missing" follows)."""
     broken: set[str] = set()
     collected: dict[str, list[tuple[int, str]]] = {}
     for index, name in enumerate(mapping):
@@ -655,11 +656,10 @@ def _prepare_row(headers, line, cells, mapping, default_level, domain_lookup) ->
             broken.add(name)
             continue
         collected.setdefault(name, []).append((index, value))
+    return collected, broken
 
-    def text(name: str, joiner: str = "; ") -> str:
-        return joiner.join(v for _i, v in collected.get(name, []))
 
-    values: dict = {}
+def _name_and_email(text, broken: set[str], values: dict, problems: list[Problem]) -> None:
     name = text("name") or " ".join(p for p in (text("first_name"), text("last_name")) if p)
     if name:
         values["name"] = name[:120]
@@ -674,57 +674,68 @@ def _prepare_row(headers, line, cells, mapping, default_level, domain_lookup) ->
         values["email"] = email
     elif "email" not in broken:
         problems.append(("email_missing", {}))
-    if "phone" in collected:
-        values["phone"] = text("phone")
-    if "kind" in mapping:
-        raw = text("kind")
-        kind = KIND_WORDS.get(norm(raw)) if raw else MediatorKind.VOLUNTEER
-        if kind is None:
-            problems.append(("kind_unknown", {"value": shown(raw)}))
-        values["kind"] = kind or MediatorKind.VOLUNTEER
-    if "gender" in collected:
-        raw = text("gender")
-        gender = GENDER_WORDS.get(norm(raw))
-        if gender is None:
-            problems.append(("gender_unknown", {"value": shown(raw)}))
-        else:
-            values["gender"] = gender
-    if "german_level" in collected:
-        raw = text("german_level")
-        level = GERMAN_LEVEL_WORDS.get(norm(raw))
-        if level is None:
-            problems.append(("german_level_unknown", {"value": shown(raw)}))
-        else:
-            values["german_level"] = level
+
+
+def _word(raw: str, words: dict, code: str, problems: list[Problem]):
+    """The code a cell's word stands for (none, with the problem ``code``, when unknown)."""
+    found = words.get(norm(raw))
+    if found is None:
+        problems.append((code, {"value": shown(raw)}))
+    return found
+
+
+def _listed(raw: str, lookup: dict, code: str, problems: list[Problem]) -> list[str]:
+    """The codes of a list cell, each once, in the order given; unknown items are problems."""
+    codes: list[str] = []
+    for item in split_list(raw):
+        found = lookup.get(norm(item))
+        if found is None:
+            problems.append((code, {"value": shown(item)}))
+        elif found not in codes:
+            codes.append(found)
+    return codes
+
+
+def _row_languages(text, broken: set[str], default_level, problems: list[Problem]) -> list:
     languages = _languages(text("languages"), text("dialects"), default_level, problems)
-    values["languages"] = languages
     if (
         not languages
         and "languages" not in broken
         and not any(p[0].startswith(("language", "level")) for p in problems)
     ):
         problems.append(("languages_missing", {}))
+    return languages
+
+
+def _prepare_row(headers, line, cells, mapping, default_level, domain_lookup) -> PreparedRow:
+    problems: list[Problem] = []
+    collected, broken = _collect_cells(headers, cells, mapping, problems)
+
+    def text(name: str, joiner: str = "; ") -> str:
+        return joiner.join(v for _i, v in collected.get(name, []))
+
+    values: dict = {}
+    _name_and_email(text, broken, values, problems)
+    if "phone" in collected:
+        values["phone"] = text("phone")
+    if "kind" in mapping:
+        raw = text("kind")
+        kind = _word(raw, KIND_WORDS, "kind_unknown", problems) if raw else MediatorKind.VOLUNTEER
+        values["kind"] = kind or MediatorKind.VOLUNTEER
+    for key, words in (("gender", GENDER_WORDS), ("german_level", GERMAN_LEVEL_WORDS)):
+        if key in collected:
+            found = _word(text(key), words, f"{key}_unknown", problems)
+            if found is not None:
+                values[key] = found
+    values["languages"] = _row_languages(text, broken, default_level, problems)
     if "municipalities" in collected:
         values["municipalities"] = sorted({m[:120] for m in split_list(text("municipalities"))})
     if "modes" in collected:
-        modes = []
-        for item in split_list(text("modes")):
-            mode = MODE_WORDS.get(norm(item))
-            if mode is None:
-                problems.append(("mode_unknown", {"value": shown(item)}))
-            elif mode not in modes:
-                modes.append(mode)
+        modes = _listed(text("modes"), MODE_WORDS, "mode_unknown", problems)
         if modes:
             values["modes"] = modes
     if "domains" in collected:
-        codes = []
-        for item in split_list(text("domains")):
-            code = domain_lookup.get(norm(item))
-            if code is None:
-                problems.append(("domain_unknown", {"value": shown(item)}))
-            elif code not in codes:
-                codes.append(code)
-        values["domains"] = codes
+        values["domains"] = _listed(text("domains"), domain_lookup, "domain_unknown", problems)
     if "monthly_cap" in collected:
         raw = text("monthly_cap")
         number = _number(raw)
