@@ -393,12 +393,101 @@ def _time_failures(request: Any, row: CandidateRow, ctx: MatchContext) -> list:
     return failures
 
 
+def _dialect_score(add, request: Any, row: CandidateRow) -> None:
+    if not request.dialect:
+        return
+    dialects = [d for d in (row.dialects or []) if d and d.strip()]
+    if _norm(request.dialect) in {_norm(d) for d in dialects}:
+        add("dialect", 1.0, _("Dialekt: %(dialect)s", dialect=request.dialect.strip()))
+    elif dialects:
+        add(
+            "dialect",
+            0.5,
+            _("anderer Dialekt (%(dialects)s)", dialects=", ".join(dialects)),
+            negative=True,
+        )
+
+
+def _fair_share_text(row: CandidateRow, now: datetime) -> str:
+    if row.recent_count:
+        text = ngettext(
+            "%(num)s Einsatz in den letzten 90 Tagen",
+            "%(num)s Einsätze in den letzten 90 Tagen",
+            row.recent_count,
+        )
+    else:
+        text = _("keine Einsätze in den letzten 90 Tagen")
+    if row.last_asked_at is not None:
+        days = (now - row.last_asked_at).days
+        if days == 0:
+            text += ", " + _("heute schon angefragt")
+        elif 0 < days < 7:
+            text += ", " + ngettext(
+                "zuletzt vor %(num)s Tag angefragt", "zuletzt vor %(num)s Tagen angefragt", days
+            )
+    return text
+
+
+def _place_score(add, request: Any, mediator: Any) -> None:
+    if request.mode != Mode.IN_PERSON or not request.municipality:
+        return
+    served = {_norm(m) for m in (mediator.municipalities or [])}
+    if _norm(request.municipality) in served:
+        add("same_municipality", 1.0, _("im Ort: %(place)s", place=request.municipality))
+    elif (mediator.travel_km or 0) > 0:
+        add(
+            "travel",
+            1.0,
+            _(
+                "Anfahrt nach %(place)s nötig (fährt bis %(km)s km)",
+                place=request.municipality,
+                km=mediator.travel_km,
+            ),
+            negative=True,
+        )
+
+
+def _reliability_score(add, row: CandidateRow) -> None:
+    if not (row.declines or row.late_cancellations):
+        return
+    share = min(
+        1.0, DECLINE_SHARE * row.declines + LATE_CANCELLATION_SHARE * row.late_cancellations
+    )
+    details = []
+    if row.declines:
+        details.append(ngettext("%(num)s Ablehnung", "%(num)s Ablehnungen", row.declines))
+    if row.late_cancellations:
+        details.append(
+            ngettext(
+                "%(num)s kurzfristige Absage",
+                "%(num)s kurzfristige Absagen",
+                row.late_cancellations,
+            )
+        )
+    add(
+        "reliability",
+        share,
+        _("Zuverlässigkeit: %(details)s", details=", ".join(details)),
+        negative=True,
+    )
+
+
+def _notes(request: Any, row: CandidateRow) -> list[str]:
+    mediator = row.mediator
+    notes: list[str] = []
+    if mediator.pool_id != request.pool_id and getattr(mediator, "pool", None) is not None:
+        notes.append(_("aus dem Pool %(pool)s", pool=mediator.pool.name))
+    if row.pending_offer:
+        notes.append(_("hat schon ein Angebot"))
+    return notes
+
+
 def _scores(request: Any, row: CandidateRow, ctx: MatchContext, related: bool, now: datetime):
+    """The signed points of each criterion with its reason, in the order shown, and the notes."""
     mediator = row.mediator
     weights = ctx.weights
     locale = _locale()
     parts: list[tuple[float, str]] = []
-    notes: list[str] = []
 
     def add(key: str, share: float, text: str, *, negative: bool = False) -> None:
         points = round(weights.get(key, 0.0) * share, 1)
@@ -422,17 +511,7 @@ def _scores(request: Any, row: CandidateRow, ctx: MatchContext, related: bool, n
             negative=True,
         )
 
-    if request.dialect:
-        dialects = [d for d in (row.dialects or []) if d and d.strip()]
-        if _norm(request.dialect) in {_norm(d) for d in dialects}:
-            add("dialect", 1.0, _("Dialekt: %(dialect)s", dialect=request.dialect.strip()))
-        elif dialects:
-            add(
-                "dialect",
-                0.5,
-                _("anderer Dialekt (%(dialects)s)", dialects=", ".join(dialects)),
-                negative=True,
-            )
+    _dialect_score(add, request, row)
 
     if row.domain_experience:
         add(
@@ -448,70 +527,14 @@ def _scores(request: Any, row: CandidateRow, ctx: MatchContext, related: bool, n
     if row.knows_case:
         add("continuity", 1.0, _("kennt den Fall"))
 
-    if row.recent_count:
-        fair_text = ngettext(
-            "%(num)s Einsatz in den letzten 90 Tagen",
-            "%(num)s Einsätze in den letzten 90 Tagen",
-            row.recent_count,
-        )
-    else:
-        fair_text = _("keine Einsätze in den letzten 90 Tagen")
-    if row.last_asked_at is not None:
-        days = (now - row.last_asked_at).days
-        if days == 0:
-            fair_text += ", " + _("heute schon angefragt")
-        elif 0 < days < 7:
-            fair_text += ", " + ngettext(
-                "zuletzt vor %(num)s Tag angefragt", "zuletzt vor %(num)s Tagen angefragt", days
-            )
-    add("fair_share", 1.0 / (1 + row.recent_count), fair_text)
-
-    if request.mode == Mode.IN_PERSON and request.municipality:
-        served = {_norm(m) for m in (mediator.municipalities or [])}
-        if _norm(request.municipality) in served:
-            add("same_municipality", 1.0, _("im Ort: %(place)s", place=request.municipality))
-        elif (mediator.travel_km or 0) > 0:
-            add(
-                "travel",
-                1.0,
-                _(
-                    "Anfahrt nach %(place)s nötig (fährt bis %(km)s km)",
-                    place=request.municipality,
-                    km=mediator.travel_km,
-                ),
-                negative=True,
-            )
+    add("fair_share", 1.0 / (1 + row.recent_count), _fair_share_text(row, now))
+    _place_score(add, request, mediator)
 
     if request.gender_preference and mediator.gender == request.gender_preference:
         add("preferred_gender", 1.0, _("gewünschtes Geschlecht"))
 
-    if row.declines or row.late_cancellations:
-        share = min(
-            1.0, DECLINE_SHARE * row.declines + LATE_CANCELLATION_SHARE * row.late_cancellations
-        )
-        details = []
-        if row.declines:
-            details.append(ngettext("%(num)s Ablehnung", "%(num)s Ablehnungen", row.declines))
-        if row.late_cancellations:
-            details.append(
-                ngettext(
-                    "%(num)s kurzfristige Absage",
-                    "%(num)s kurzfristige Absagen",
-                    row.late_cancellations,
-                )
-            )
-        add(
-            "reliability",
-            share,
-            _("Zuverlässigkeit: %(details)s", details=", ".join(details)),
-            negative=True,
-        )
-
-    if mediator.pool_id != request.pool_id and getattr(mediator, "pool", None) is not None:
-        notes.append(_("aus dem Pool %(pool)s", pool=mediator.pool.name))
-    if row.pending_offer:
-        notes.append(_("hat schon ein Angebot"))
-    return parts, notes
+    _reliability_score(add, row)
+    return parts, _notes(request, row)
 
 
 # --- matching -------------------------------------------------------------------------------------
