@@ -110,34 +110,57 @@ def add_form_error(form, message: str, field_name: str | None = None) -> None:
         form.form_errors.append(message)
 
 
-def save(form, change):
-    """Run ``change`` (a service call) and commit the request's session. A broken rule or a
-    concurrent change rolls back and becomes an error on ``form``.
+CHANGED_ELSEWHERE = _l(
+    "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre Eingaben und "
+    "speichern Sie noch einmal."
+)
+REQUEST_CHANGED_ELSEWHERE = _l(
+    "Jemand anderes hat diese Anfrage gerade geändert. Bitte prüfen Sie den neuen Stand."
+)
 
-    Returns ``(True, result)`` on success, else ``(False, None)``.
+
+def commit_change(form, change, *, concurrent=CHANGED_ELSEWHERE, refused=None):
+    """Run ``change`` (a service call) and commit the request's session: the one place where the
+    pages turn a refusal into an error on ``form``. On a refusal it rolls back and returns the
+    status for the page: 400 for a broken rule (the message at its field, or at the top), 409
+    when someone else was faster — a booking conflict with the service's message, a concurrent
+    write with ``concurrent``; with ``concurrent=None`` the caller words every conflict.
+    ``refused`` (optional) puts the reasons of an intake refusal on the form itself.
+
+    Returns ``(None, result)`` on success, else ``(status, None)``.
     """
     from sqlalchemy.exc import IntegrityError
 
     from pool.db import db_session
-    from pool.i18n import gettext as _
     from pool.services import ServiceError
+    from pool.services.booking import BookingConflict
+    from pool.services.requests import IntakeRefused
 
     session = db_session()
     try:
         result = change()
         session.commit()
+    except (BookingConflict, IntegrityError) as exc:
+        session.rollback()
+        if concurrent is not None:
+            add_form_error(
+                form, exc.message if isinstance(exc, BookingConflict) else str(concurrent)
+            )
+        return 409, None
     except ServiceError as exc:
         session.rollback()
-        add_form_error(form, exc.message, exc.field)
-    except IntegrityError:
-        session.rollback()
-        add_form_error(
-            form,
-            _(
-                "Die Daten wurden gerade an anderer Stelle geändert. Bitte prüfen Sie Ihre "
-                "Eingaben und speichern Sie noch einmal."
-            ),
-        )
-    else:
-        return True, result
-    return False, None
+        if refused is not None and isinstance(exc, IntakeRefused):
+            refused(form, exc.reasons)
+        else:
+            add_form_error(form, exc.message, exc.field)
+        return 400, None
+    return None, result
+
+
+def save(form, change):
+    """``commit_change`` for the forms that only need to know whether it worked.
+
+    Returns ``(True, result)`` on success, else ``(False, None)``.
+    """
+    status, result = commit_change(form, change)
+    return status is None, result

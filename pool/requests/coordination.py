@@ -5,24 +5,27 @@ Every view: load through ``pool/permissions.py`` → validate → call the booki
 once → flash → redirect. A broken rule re-renders the page with 400 and the input kept; a booking
 conflict (someone else was faster) with 409 and a plain message.
 
-The queue costs a constant number of SQL statements whatever the number of rows: it shows the
-number of candidates stored at intake (``candidates_at_intake``) instead of matching per row.
+The queue's query is the service's (``pool/services/queue.py``); the view adds the words.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pool.db import db_session, utcnow
-from pool.enums import OfferStatus, RequestStatus, Role
-from pool.forms import ConfirmForm, add_form_error, choices
+from pool.enums import RequestStatus, Role
+from pool.forms import (
+    REQUEST_CHANGED_ELSEWHERE,
+    ConfirmForm,
+    add_form_error,
+    choices,
+    commit_change,
+)
 from pool.i18n import current_language, ngettext
 from pool.i18n import gettext as _
 from pool.labels import (
@@ -47,15 +50,12 @@ from pool.requests.coordination_forms import (
     UnfillableForm,
     exclusion_label,
 )
-from pool.services import ServiceError, booking
-from pool.services.booking import BookingConflict
+from pool.services import booking
 from pool.services.candidates import candidates_for
+from pool.services.queue import QUEUE_STATUSES, QueueFilters, coordination_queue
 from pool.views import page_number
 
 COORDINATION = (Role.COORDINATOR, Role.ADMIN)
-QUEUE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
-PER_PAGE = 50
-ENDED_OFFER_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED)
 
 
 def _actor() -> User:
@@ -109,25 +109,6 @@ def _filter_form(session, pools: list[Pool]) -> QueueFilterForm:
     return form
 
 
-def _needs_person_condition(pools: list[Pool], now: datetime):
-    """Open (nobody asked, or every offer ended), urgent, no candidate at intake, or soon."""
-    soon = defaultdict(list)
-    for pool in pools:
-        soon[pool.short_notice_hours].append(pool.id)
-    return or_(
-        InterpretingRequest.status == RequestStatus.OPEN,
-        InterpretingRequest.urgent.is_(True),
-        InterpretingRequest.candidates_at_intake == 0,
-        *(
-            and_(
-                InterpretingRequest.pool_id.in_(ids),
-                InterpretingRequest.starts_at < now + timedelta(hours=hours),
-            )
-            for hours, ids in soon.items()
-        ),
-    )
-
-
 def _needs(item: InterpretingRequest, pool: Pool, counts: dict, now: datetime) -> list[str]:
     """What needs a person, in words (empty: it is waiting for answers)."""
     needs = []
@@ -152,72 +133,27 @@ def queue():
     session = db_session()
     now = utcnow()
     pools = _scope_pools(session, _actor())
-    pools_by_id = {p.id: p for p in pools}
     form = _filter_form(session, pools)
     valid = form.validate()
-    status_code = 200 if valid else 400
-
-    conditions = [
-        InterpretingRequest.pool_id.in_(list(pools_by_id) or [-1]),
-        InterpretingRequest.status.in_(QUEUE_STATUSES),
-    ]
-    if valid:
-        if form.status.data:
-            conditions.append(InterpretingRequest.status == form.status.data)
-        if form.office.data:
-            conditions.append(InterpretingRequest.office_id == int(form.office.data))
-        if form.language.data:
-            conditions.append(InterpretingRequest.language_code == form.language.data)
-    all_count = session.scalar(select(func.count(InterpretingRequest.id)).where(*conditions))
     show_person = valid and form.show.data == "person"
-    if show_person and pools:
-        conditions.append(_needs_person_condition(pools, now))
-    total = (
-        session.scalar(select(func.count(InterpretingRequest.id)).where(*conditions))
-        if show_person
-        else all_count
-    ) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page_number(request.args.get("page")), pages)
-    rows = session.execute(
-        select(InterpretingRequest, Office.name)
-        .join(Office, Office.id == InterpretingRequest.office_id)
-        .where(*conditions)
-        .order_by(
-            InterpretingRequest.urgent.desc(),
-            InterpretingRequest.starts_at,
-            InterpretingRequest.id,
-        )
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    ids = [item.id for item, _office in rows]
-    offer_counts: dict[int, dict[str, int]] = {}
-    if ids:
-        for request_id, pending, ended in session.execute(
-            select(
-                Offer.request_id,
-                func.coalesce(func.sum(case((Offer.status == OfferStatus.PENDING, 1), else_=0)), 0),
-                func.coalesce(
-                    func.sum(case((Offer.status.in_(ENDED_OFFER_STATUSES), 1), else_=0)), 0
-                ),
-            )
-            .where(Offer.request_id.in_(ids))
-            .group_by(Offer.request_id)
-        ):
-            offer_counts[request_id] = {"pending": int(pending), "ended": int(ended)}
-    entries = []
-    for item, office_name in rows:
-        counts = offer_counts.get(item.id, {})
-        entries.append(
-            {
-                "item": item,
-                "office": office_name,
-                "pool": pools_by_id[item.pool_id],
-                "pending": counts.get("pending", 0),
-                "needs": _needs(item, pools_by_id[item.pool_id], counts, now),
-            }
-        )
+    filters = QueueFilters(needs_person=show_person)
+    if valid:
+        filters.status = form.status.data or None
+        filters.office_id = int(form.office.data) if form.office.data else None
+        filters.language = form.language.data or None
+    found = coordination_queue(
+        session, pools, filters, page=page_number(request.args.get("page")), now=now
+    )
+    entries = [
+        {
+            "item": entry.item,
+            "office": entry.office,
+            "pool": entry.pool,
+            "pending": entry.offer_counts.get("pending", 0),
+            "needs": _needs(entry.item, entry.pool, entry.offer_counts, now),
+        }
+        for entry in found.entries
+    ]
     args = {
         name: form[name].data
         for name in ("show", "status", "office", "language")
@@ -227,17 +163,17 @@ def queue():
         "requests/coordination_queue.html",
         form=form,
         entries=entries,
-        total=total,
-        hidden=(all_count or 0) - total,
+        total=found.total,
+        hidden=found.all_count - found.total,
         show_person=show_person,
         several_pools=len(pools) > 1,
-        page=page,
-        pages=pages,
+        page=found.page,
+        pages=found.pages,
         args=args,
         filtered=valid and any(form[n].data for n in ("status", "office", "language")),
         status_labels=REQUEST_STATUS_LABELS,
         language_name=_language,
-    ), status_code
+    ), 200 if valid else 400
 
 
 # --- the review page ------------------------------------------------------------------------------
@@ -337,31 +273,10 @@ def review(request_id: int):
 
 
 def _apply(form, change) -> int | None:
-    """Run the service and commit. On a broken rule or a conflict roll back, put the message on
-    ``form`` and return the status for the page (400, or 409 when someone else was faster)."""
-    session = db_session()
-    try:
-        change()
-        session.commit()
-    except BookingConflict as exc:
-        session.rollback()
-        add_form_error(form, exc.message)
-        return 409
-    except ServiceError as exc:
-        session.rollback()
-        field = exc.field if exc.field in form._fields else None
-        add_form_error(form, exc.message, field)
-        return 400
-    except IntegrityError:
-        session.rollback()
-        add_form_error(
-            form,
-            _(
-                "Jemand anderes hat diese Anfrage gerade geändert. Bitte prüfen Sie den neuen Stand."
-            ),
-        )
-        return 409
-    return None
+    """Run the service and commit; None, or the status for the page with the message on ``form``
+    (400, or 409 when someone else was faster)."""
+    status, _result = commit_change(form, change, concurrent=REQUEST_CHANGED_ELSEWHERE)
+    return status
 
 
 def _not_open(item: InterpretingRequest, form, forms: _Forms, result):

@@ -19,12 +19,11 @@ from datetime import datetime
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from pool.db import db_session, utcnow
 from pool.enums import AssignmentStatus, OfferStatus, RequestStatus, Role, Side
-from pool.forms import add_form_error
+from pool.forms import commit_change
 from pool.i18n import current_language
 from pool.i18n import gettext as _
 from pool.labels import ASSIGNMENT_STATUS_LABELS
@@ -40,8 +39,7 @@ from pool.requests.mediator_forms import (
     DeclineForm,
     OutcomeForm,
 )
-from pool.services import ServiceError, booking, debriefs
-from pool.services.booking import BookingConflict
+from pool.services import booking, debriefs
 
 # The history shows this many past assignments, newest first.
 MAX_HISTORY = 50
@@ -83,19 +81,8 @@ def labels() -> dict:
 def _run(form, change) -> tuple[object | None, int]:
     """Run a booking change and commit. Returns (result, 200); on a broken rule (result None, 400)
     with the error on ``form``; on a conflict (None, 409) — the caller words the message."""
-    session = db_session()
-    try:
-        result = change()
-        session.commit()
-    except (BookingConflict, IntegrityError):
-        session.rollback()
-        session.expire_all()
-        return None, 409
-    except ServiceError as exc:
-        session.rollback()
-        add_form_error(form, exc.message, exc.field)
-        return None, 400
-    return result, 200
+    status, result = commit_change(form, change, concurrent=None)
+    return result, status or 200
 
 
 # --- offers and "Meine Einsätze" ------------------------------------------------------------------

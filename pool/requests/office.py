@@ -17,12 +17,11 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from pool.db import db_session, utcnow
 from pool.enums import AssignmentStatus, RequestStatus, Role, Side
-from pool.forms import add_form_error
+from pool.forms import REQUEST_CHANGED_ELSEWHERE, add_form_error, commit_change
 from pool.i18n import BERLIN, current_language
 from pool.i18n import gettext as _
 from pool.i18n import lazy_gettext as _l
@@ -46,10 +45,9 @@ from pool.requests.office_forms import (
     OutcomeForm,
     RequestForm,
 )
-from pool.services import ServiceError
 from pool.services import requests as intake
-from pool.services.booking import BookingConflict, report_outcome
-from pool.services.requests import CHANGEABLE_STATUSES, IntakeRefused
+from pool.services.booking import report_outcome
+from pool.services.requests import CHANGEABLE_STATUSES
 
 MAX_ID = 2**31 - 1
 PAST_PER_PAGE = 30
@@ -187,34 +185,9 @@ def _put_reasons(form, reasons, skip: frozenset[str] = frozenset()) -> None:
 
 
 def _commit(form, change) -> tuple[int | None, object]:
-    """Run the service and commit; on a refusal roll back, put the reasons on ``form`` and return
-    the status for the page (400, or 409 when someone else was faster)."""
-    session = db_session()
-    try:
-        result = change()
-        session.commit()
-    except IntakeRefused as exc:
-        session.rollback()
-        _put_reasons(form, exc.reasons)
-        return 400, None
-    except BookingConflict as exc:
-        session.rollback()
-        add_form_error(form, exc.message)
-        return 409, None
-    except ServiceError as exc:
-        session.rollback()
-        add_form_error(form, exc.message, exc.field if exc.field in form._fields else None)
-        return 400, None
-    except IntegrityError:
-        session.rollback()
-        add_form_error(
-            form,
-            _(
-                "Jemand anderes hat diese Anfrage gerade geändert. Bitte prüfen Sie den neuen Stand."
-            ),
-        )
-        return 409, None
-    return None, result
+    """Run the service and commit; on a refusal the reasons are on ``form`` and the status for the
+    page is returned (400, or 409 when someone else was faster)."""
+    return commit_change(form, change, concurrent=REQUEST_CHANGED_ELSEWHERE, refused=_put_reasons)
 
 
 @bp.route("/new", methods=["GET", "POST"])

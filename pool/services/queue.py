@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from pool.enums import OfferStatus, RequestStatus
 from pool.models import InterpretingRequest, Offer, Office, Pool
 
-QUEUE_STATUSES = ("open", "offered")
-ENDED_OFFER_STATUSES = ("declined", "expired")
+QUEUE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
+ENDED_OFFER_STATUSES = (OfferStatus.DECLINED, OfferStatus.EXPIRED)
 PER_PAGE = 50
 
 
@@ -54,7 +55,7 @@ def needs_person_condition(pools: list[Pool], now: datetime):
     for pool in pools:
         soon[pool.short_notice_hours].append(pool.id)
     return or_(
-        InterpretingRequest.status == "open",
+        InterpretingRequest.status == RequestStatus.OPEN,
         InterpretingRequest.urgent.is_(True),
         InterpretingRequest.candidates_at_intake == 0,
         *(
@@ -90,7 +91,7 @@ def _offer_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]
         for request_id, pending, ended in session.execute(
             select(
                 Offer.request_id,
-                func.coalesce(func.sum(case((Offer.status == "pending", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Offer.status == OfferStatus.PENDING, 1), else_=0)), 0),
                 func.coalesce(
                     func.sum(case((Offer.status.in_(ENDED_OFFER_STATUSES), 1), else_=0)), 0
                 ),
