@@ -23,7 +23,6 @@ from flask_babel import force_locale
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
-from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.enums import AssignmentStatus, Mode, Role
@@ -32,7 +31,7 @@ from pool.labels import SETTING_LABELS
 from pool.languages import language_name
 from pool.mail import sender_domain
 from pool.models import Assignment, Domain, InterpretingRequest, Mediator, User
-from pool.urls import external_url
+from pool.urls import page_url
 
 PRODID = "-//Dolmetscherpool//Einsaetze//DE"
 # The feed shows assignments that ended at most this long ago, and everything ahead.
@@ -67,13 +66,6 @@ def _location(request: InterpretingRequest) -> str:
     return request.address or request.municipality or ""
 
 
-def _link(endpoint: str, **values) -> str | None:
-    try:
-        return external_url(endpoint, **values)
-    except BuildError:  # the page does not exist (yet)
-        return None
-
-
 def assignment_event(
     session: Session, assignment: Assignment, *, now: datetime, locale: str | None, audience: str
 ) -> Event:
@@ -104,7 +96,7 @@ def assignment_event(
         ]  # fmt: skip
         if audience == OFFICE:
             lines.insert(0, _("Es kommt: %(name)s", name=mediator.name))
-            link = _link("requests.detail", request_id=request.id)
+            link = page_url("requests.detail", request_id=request.id)
         else:
             office = request.office
             if office.phone:
@@ -112,7 +104,7 @@ def assignment_event(
                                phone=office.phone))  # fmt: skip
             else:
                 lines.append(_("Dienststelle: %(office)s", office=office.name))
-            link = _link("requests.assignment_detail", assignment_id=assignment.id)
+            link = page_url("requests.assignment_detail", assignment_id=assignment.id)
         if link:
             lines.append(link)
         location = _location(request)

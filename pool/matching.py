@@ -17,17 +17,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
 from pool import deployability
 from pool.enums import Gender, Level, Mode
-from pool.i18n import current_language, ngettext
+from pool.i18n import BERLIN, current_language, ngettext
 from pool.i18n import gettext as _
 from pool.languages import language_name, related_languages
 
-BERLIN = ZoneInfo("Europe/Berlin")
 EXCLUDED_LIMIT = 50
 RECENT_DAYS = 90
 

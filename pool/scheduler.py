@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import signal
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -19,10 +18,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from pool.db import utcnow
+from pool.i18n import BERLIN
 
 log = logging.getLogger(__name__)
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def tick(app: Flask) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from pool.matching import BERLIN
+from pool.i18n import BERLIN
 from pool.models import (
     Absence,
     AvailabilityWindow,

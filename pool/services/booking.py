@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
@@ -60,7 +59,8 @@ from pool.models.requests import OUTCOMES
 from pool.notify import deadline
 from pool.outbox import enqueue
 from pool.services import ServiceError
-from pool.urls import external_url
+from pool.services.users import active_coordinators, users_with_role
+from pool.urls import external_url, page_url
 
 OPEN_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED)
 CANCEL_SIDES = (Side.MEDIATOR, Side.OFFICE, Side.COORDINATION)
@@ -540,7 +540,7 @@ def cancel_assignment(
                        calendar=invitation(session, assignment, now=now), urgent=short_notice,
                        **context)  # fmt: skip
     if side != Side.COORDINATION:
-        for user in _coordinators(session, request):
+        for user in active_coordinators(session, request.pool_id):
             _tell_user(session, user, f"{key}:{user.id}", "assignment_cancelled_notice", request,
                        now, for_coordination=True, link=_link("request", request.id),
                        category=NotificationCategory.ALERTS if short_notice else NotificationCategory.COORDINATION,
@@ -604,7 +604,7 @@ def cancel_request(
                     key=f"request:{request.id}:cancelled_office", urgent=short_notice,
                     **context)  # fmt: skip
     if short_notice and side != Side.COORDINATION:
-        for user in _coordinators(session, request):
+        for user in active_coordinators(session, request.pool_id):
             _tell_user(session, user, f"request:{request.id}:short_notice:{user.id}",
                        "alert_short_notice", request, now, urgent=True, **context)  # fmt: skip
     return request
@@ -737,7 +737,7 @@ def report_outcome(
             "mediator_name": assignment.mediator.name,
             "link": _link("request", request.id),
         }
-        for user in _coordinators(session, request):
+        for user in active_coordinators(session, request.pool_id):
             _tell_user(session, user, f"assignment:{assignment.id}:outcome_differs:{user.id}",
                        "alert_outcome_differs", request, now, **context)  # fmt: skip
     return assignment
@@ -842,7 +842,7 @@ def _tell_none_pending(
 ) -> None:
     """The request is open again without any offer. ``nobody_left``: the automatic mode has
     asked every fitting candidate — urgent, only a person can help now."""
-    for user in _coordinators(session, request):
+    for user in active_coordinators(session, request.pool_id):
         _tell_user(session, user, f"request:{request.id}:no_offers:{now.isoformat()}:{user.id}",
                    "offer_none_pending", request, now, link=_link("request", request.id),
                    nobody_left=nobody_left, urgent=nobody_left)  # fmt: skip
@@ -950,23 +950,6 @@ def _id(user: User | None) -> int | None:
 # --- messages -------------------------------------------------------------------------------------
 
 
-def _users_with_role(session: Session, *scope) -> list[User]:
-    """Active users with a role matching ``scope`` (a subquery, not DISTINCT: PostgreSQL cannot
-    compare the JSON columns of ``users``)."""
-    holders = select(UserRole.user_id).where(*scope)
-    return list(
-        session.scalars(
-            select(User).where(User.id.in_(holders), User.active.is_(True)).order_by(User.id)
-        )
-    )
-
-
-def _coordinators(session: Session, request: InterpretingRequest) -> list[User]:
-    return _users_with_role(
-        session, UserRole.role == Role.COORDINATOR, UserRole.pool_id == request.pool_id
-    )
-
-
 def _office_contacts(session: Session, request: InterpretingRequest) -> list[User]:
     """The caseworker who made the request; else (made by the coordination, e.g. after a phone
     call) every caseworker of the office."""
@@ -977,7 +960,7 @@ def _office_contacts(session: Session, request: InterpretingRequest) -> list[Use
         and request.office_id in creator.caseworker_office_ids
     ):
         return [creator]
-    return _users_with_role(
+    return users_with_role(
         session, UserRole.role == Role.CASEWORKER, UserRole.office_id == request.office_id
     )
 
@@ -999,11 +982,9 @@ def tell_office(
 
 
 def _link(kind: str, object_id: int) -> str:
+    """The page of an offer, assignment or request; the start page when the app has none."""
     endpoint, argument = LINK_ENDPOINTS[kind]
-    try:
-        return external_url(endpoint, **{argument: object_id})
-    except BuildError:
-        return external_url("main.index")
+    return page_url(endpoint, **{argument: object_id}) or external_url("main.index")
 
 
 def _time_range(starts_at: datetime, ends_at: datetime) -> str:

@@ -45,8 +45,9 @@ from sqlalchemy.orm import Session
 
 from pool import deployability, matching
 from pool.enums import AssignmentStatus, MediatorStatus, OfferStatus, Side
+from pool.i18n import BERLIN
 from pool.languages import related_languages
-from pool.matching import BERLIN, Booking, CandidateRow, MatchContext, MatchResult
+from pool.matching import Booking, CandidateRow, MatchContext, MatchResult
 from pool.models import (
     Absence,
     AvailabilityWindow,

@@ -25,7 +25,8 @@ from pool.enums import AssignmentStatus, NotificationCategory
 from pool.i18n import gettext as _
 from pool.models import Assignment, DebriefRequest, Mediator, User
 from pool.services import ServiceError
-from pool.services.booking import _coordinators, _tell_user
+from pool.services.booking import _tell_user
+from pool.services.users import active_coordinators
 from pool.urls import external_url
 
 MAX_NOTE = 1000
@@ -96,7 +97,7 @@ def request_debrief(
         {"assignment_id": assignment.id, "urgent": urgent, "with_note": note is not None},
     )  # fmt: skip
     link = external_url("requests.debriefs")
-    for coordinator in _coordinators(session, request):
+    for coordinator in active_coordinators(session, request.pool_id):
         _tell_user(
             session, coordinator, f"debrief:{debrief.id}:u{coordinator.id}", "debrief_requested",
             request, now, category=NotificationCategory.COORDINATION, urgent=urgent,

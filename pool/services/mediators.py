@@ -48,7 +48,7 @@ from pool.models.mediators import (
 from pool.outbox import enqueue
 from pool.services import ServiceError
 from pool.services.accounts import normalise_email, send_invitation
-from pool.services.users import create_user
+from pool.services.users import active_coordinators, create_user
 from pool.urls import external_url
 
 
@@ -342,7 +342,7 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
         raise MediatorError(_("Zu dieser E-Mail-Adresse gibt es schon einen Zugang."), "email")
     mediator = create_mediator(session, actor=None, pool=pool, values=values, now=now, invite=False)
     audit.record(session, None, "mediator.applied", "mediator", mediator.id)
-    for coordinator in _coordinators(session, pool):
+    for coordinator in active_coordinators(session, pool.id):
         enqueue(
             session,
             key=f"application:{mediator.id}:{coordinator.id}",
@@ -359,17 +359,6 @@ def apply(session: Session, *, pool: Pool, values: dict, now: datetime) -> Media
             category=NotificationCategory.COORDINATION,
         )
     return mediator
-
-
-def _coordinators(session: Session, pool: Pool) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COORDINATOR, UserRole.pool_id == pool.id, User.active)
-            .order_by(User.id)
-        )
-    )
 
 
 # --- changing -------------------------------------------------------------------------------------

@@ -44,12 +44,12 @@ from pool.i18n import BERLIN
 from pool.models import Assignment, InterpretingRequest, Mediator, Pool, User
 from pool.services.booking import (
     OPEN_STATUSES,
-    _coordinators,
     _link,
     _office_contacts,
     _tell_mediator,
     _tell_user,
 )
+from pool.services.users import active_coordinators
 from pool.urls import external_url
 
 # A wall-clock lead differs from elapsed time by at most the one hour of a DST change.
@@ -380,7 +380,7 @@ class _People:
 
     def coordinators(self, request: InterpretingRequest) -> list[User]:
         if request.pool_id not in self._coordinators:
-            self._coordinators[request.pool_id] = _coordinators(self.session, request)
+            self._coordinators[request.pool_id] = active_coordinators(self.session, request.pool_id)
         return self._coordinators[request.pool_id]
 
     def office(self, request: InterpretingRequest) -> list[User]:

@@ -39,7 +39,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from pool import audit
 from pool.calendar import invitation
@@ -58,7 +57,7 @@ from pool.i18n import BERLIN, format_day
 from pool.i18n import gettext as _
 from pool.labels import MODE_LABELS, SETTING_LABELS
 from pool.languages import is_known, is_sign_language, language_name
-from pool.models import Assignment, Domain, Mediator, Office, Pool, User, UserRole
+from pool.models import Assignment, Domain, Mediator, Office, Pool, User
 from pool.models.mediators import MODES
 from pool.models.requests import (
     LONGEST_DURATION,
@@ -70,7 +69,8 @@ from pool.models.requests import (
 )
 from pool.outbox import enqueue
 from pool.services import ServiceError, booking
-from pool.urls import external_url
+from pool.services.users import active_coordinators
+from pool.urls import page_url
 from pool.workdays import earliest_start
 
 # --- limits and codes ---------------------------------------------------------------------------
@@ -749,24 +749,6 @@ def _candidate_count(session: Session, request: InterpretingRequest, now: dateti
     return len(candidates.candidates_for(session, request, now).candidates)
 
 
-def _link(endpoint: str, **values: Any) -> str | None:
-    try:
-        return external_url(endpoint, **values)
-    except BuildError:  # no link to a page that is not registered
-        return None
-
-
-def coordinators(session: Session, pool: Pool) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COORDINATOR, UserRole.pool_id == pool.id, User.active)
-            .order_by(User.id)
-        )
-    )
-
-
 def create_request(
     session: Session,
     *,
@@ -883,7 +865,7 @@ def _tell_creator(
             "pool": first.pool,
             "language": language_name(first.language_code, actor.locale or "de"),
             "mode": MODE_LABELS.get(first.mode, first.mode),
-            "link": _link("requests.detail", request_id=first.id),
+            "link": page_url("requests.detail", request_id=first.id),
         },
         locale=actor.locale,
         now=now,
@@ -893,7 +875,7 @@ def _tell_creator(
 
 
 def _alert_coordinators(session: Session, request: InterpretingRequest, now: datetime) -> None:
-    for coordinator in coordinators(session, request.pool):
+    for coordinator in active_coordinators(session, request.pool_id):
         enqueue(
             session,
             key=f"request_urgent:{request.id}:{coordinator.id}",
@@ -905,7 +887,7 @@ def _alert_coordinators(session: Session, request: InterpretingRequest, now: dat
                 "office": request.office,
                 "language": language_name(request.language_code, coordinator.locale or "de"),
                 "mode": MODE_LABELS.get(request.mode, request.mode),
-                "link": _link("requests.detail", request_id=request.id),
+                "link": page_url("requests.detail", request_id=request.id),
             },
             locale=coordinator.locale,
             now=now,
@@ -1159,7 +1141,7 @@ def _apply_change(session: Session, actor: User | None, plan: _Plan, now: dateti
             session, request, "request_changed_office", now, actor=actor,
             key=f"request_changed_office:{request.id}:{request.updated_at.isoformat()}",
             changed_labels=[_field_label(n) for n in plan.changed], still_assigned=kept is not None,
-            link=_link("requests.detail", request_id=request.id),
+            link=page_url("requests.detail", request_id=request.id),
         )  # fmt: skip
     if request.urgent and not was_urgent:
         _alert_coordinators(session, request, now)
@@ -1267,7 +1249,7 @@ def _tell_mediator(
             "by_office": _side(actor, request) == Side.OFFICE,
             "language": language_name(request.language_code, locale or "de"),
             "mode": MODE_LABELS.get(request.mode, request.mode),
-            "link": _link("requests.assignment_detail", assignment_id=assignment.id),
+            "link": page_url("requests.assignment_detail", assignment_id=assignment.id),
         },
         locale=locale,
         now=now,

@@ -150,3 +150,19 @@ def resend_invitation(session: Session, *, actor: User | None, user: User, now: 
             _("Diese Person hat schon ein Passwort. Sie kann „Passwort vergessen?“ nutzen.")
         )
     send_invitation(session, user, inviter=actor, now=now)
+
+
+def users_with_role(session: Session, *scope) -> list[User]:
+    """Active users with a role matching ``scope``, by id (a subquery, not DISTINCT: PostgreSQL
+    cannot compare the JSON columns of ``users``)."""
+    holders = select(UserRole.user_id).where(*scope)
+    return list(
+        session.scalars(
+            select(User).where(User.id.in_(holders), User.active.is_(True)).order_by(User.id)
+        )
+    )
+
+
+def active_coordinators(session: Session, pool_id: int) -> list[User]:
+    """The active coordinators of a pool: the people told about what needs the coordination."""
+    return users_with_role(session, UserRole.role == Role.COORDINATOR, UserRole.pool_id == pool_id)
