@@ -113,8 +113,8 @@ def _valid_record(mediator: Mediator, trainings: Iterable[Training], on: date):
     return max(records, key=lambda r: r.expires_on or r.completed_on), False
 
 
-def check(mediator: Mediator, context: Context, on: date) -> Deployability:
-    """Every reason why ``mediator`` cannot be deployed on ``on`` (none: deployable)."""
+def _status_reasons(mediator: Mediator, on: date) -> list[Reason]:
+    """The status, a pause or an absence on ``on``."""
     reasons: list[Reason] = []
     status = mediator.status
     if status == MediatorStatus.APPLIED:
@@ -151,7 +151,12 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                 )
             )
             break
+    return reasons
 
+
+def _paper_reasons(mediator: Mediator) -> list[Reason]:
+    """The first interview and the signed declarations."""
+    reasons: list[Reason] = []
     if mediator.interview_on is None:
         reasons.append(Reason("interview_missing", _("Das Erstgespräch fehlt noch.")))
     if mediator.confidentiality_signed_on is None:
@@ -168,7 +173,11 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                 _("Die förmliche Verpflichtung nach dem Verpflichtungsgesetz fehlt noch."),
             )
         )
+    return reasons
 
+
+def _guideline_reasons(mediator: Mediator, context: Context, on: date) -> list[Reason]:
+    reasons: list[Reason] = []
     acknowledged = {a.guideline_id: a for a in mediator.acknowledgements}
     for guideline in context.mandatory_guidelines:
         acknowledgement = acknowledged.get(guideline.id)
@@ -194,7 +203,11 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                     _("Bitte lesen und bestätigen Sie sie unter „Leitlinien“."),
                 )
             )
+    return reasons
 
+
+def _training_reasons(mediator: Mediator, context: Context, on: date) -> list[Reason]:
+    reasons: list[Reason] = []
     for training in context.mandatory_trainings:
         record, valid = _valid_record(mediator, [training], on)
         if record is None:
@@ -216,24 +229,42 @@ def check(mediator: Mediator, context: Context, on: date) -> Deployability:
                     _("Bitte melden Sie sich bei der Koordination für eine Auffrischung."),
                 )
             )
+    return reasons
 
-    if mediator.kind == MediatorKind.STAFF:
-        if not mediator.supervisor_release_by:
-            reasons.append(Reason("release_missing", _("Die Freigabe der Vorgesetzten fehlt.")))
-        elif mediator.supervisor_release_until and mediator.supervisor_release_until < on:
-            reasons.append(
-                Reason(
-                    "release_expired",
-                    _(
-                        "Die Freigabe der Vorgesetzten ist am %(day)s abgelaufen.",
-                        day=format_day(mediator.supervisor_release_until),
-                    ),
-                )
+
+def _staff_reasons(mediator: Mediator, on: date) -> list[Reason]:
+    """Staff of an authority need their supervisor's release and their own consent."""
+    if mediator.kind != MediatorKind.STAFF:
+        return []
+    reasons: list[Reason] = []
+    if not mediator.supervisor_release_by:
+        reasons.append(Reason("release_missing", _("Die Freigabe der Vorgesetzten fehlt.")))
+    elif mediator.supervisor_release_until and mediator.supervisor_release_until < on:
+        reasons.append(
+            Reason(
+                "release_expired",
+                _(
+                    "Die Freigabe der Vorgesetzten ist am %(day)s abgelaufen.",
+                    day=format_day(mediator.supervisor_release_until),
+                ),
             )
-        if mediator.staff_consent_at is None:
-            reasons.append(
-                Reason("staff_consent_missing", _("Die Einwilligung zur Teilnahme fehlt noch."))
-            )
+        )
+    if mediator.staff_consent_at is None:
+        reasons.append(
+            Reason("staff_consent_missing", _("Die Einwilligung zur Teilnahme fehlt noch."))
+        )
+    return reasons
+
+
+def check(mediator: Mediator, context: Context, on: date) -> Deployability:
+    """Every reason why ``mediator`` cannot be deployed on ``on`` (none: deployable)."""
+    reasons = [
+        *_status_reasons(mediator, on),
+        *_paper_reasons(mediator),
+        *_guideline_reasons(mediator, context, on),
+        *_training_reasons(mediator, context, on),
+        *_staff_reasons(mediator, on),
+    ]
     return Deployability(not reasons, reasons)
 
 

@@ -641,6 +641,100 @@ def mark_unfillable(
 # --- outcomes -------------------------------------------------------------------------------------
 
 
+def _check_outcome(
+    assignment: Assignment, side: str, outcome: str, duration_minutes: int | None, now: datetime
+) -> None:
+    if side not in OUTCOME_SIDES:
+        raise ServiceError(_("Unbekannte Seite."), "side")
+    if outcome not in OUTCOMES:
+        raise ServiceError(_("Bitte wählen Sie aus, wie der Termin gelaufen ist."), "outcome")
+    if assignment.status == AssignmentStatus.CANCELLED:
+        raise BookingConflict(_("Dieser Einsatz wurde abgesagt."))
+    if assignment.starts_at > now:
+        raise ServiceError(_("Der Termin hat noch nicht begonnen."))
+    if duration_minutes is not None and not 0 <= duration_minutes <= 600:
+        raise ServiceError(_("Bitte geben Sie eine Dauer zwischen 0 und 600 Minuten an."),
+                           "duration_minutes")  # fmt: skip
+    if outcome == Outcome.TOOK_PLACE and not duration_minutes:
+        raise ServiceError(_("Bitte geben Sie an, wie lange der Termin gedauert hat."),
+                           "duration_minutes")  # fmt: skip
+
+
+def _outcome_values(
+    side: str,
+    outcome: str,
+    duration_minutes: int | None,
+    now: datetime,
+    *,
+    travel_km: int | None,
+    rating: int | None,
+    feedback: str | None,
+):
+    """The columns one side's report sets, and the condition that this side has not reported."""
+    if side == Side.OFFICE:
+        if rating is not None and not 1 <= rating <= 5:
+            raise ServiceError(_("Bitte bewerten Sie mit 1 bis 5."), "rating")
+        values = {
+            "office_outcome": outcome,
+            "office_duration_minutes": duration_minutes,
+            "feedback_rating": rating,
+            "feedback_text": _optional_text(feedback, MAX_FEEDBACK, "feedback"),
+            "status": AssignmentStatus.COMPLETED,
+            "completed_at": now,
+        }
+        return values, Assignment.office_outcome.is_(None)
+    if travel_km is not None and not 0 <= travel_km <= 1000:
+        raise ServiceError(_("Bitte geben Sie die Kilometer als Zahl bis 1000 an."),
+                           "travel_km")  # fmt: skip
+    values = {
+        "mediator_outcome": outcome,
+        "mediator_duration_minutes": duration_minutes,
+        "travel_km": travel_km,
+    }
+    return values, Assignment.mediator_outcome.is_(None)
+
+
+def _complete_request(
+    session: Session, actor: User | None, assignment: Assignment, request: InterpretingRequest,
+    now: datetime,
+) -> None:  # fmt: skip
+    """The office's report completes the assignment, and the request with it."""
+    completed = session.execute(
+        update(InterpretingRequest)
+        .where(
+            InterpretingRequest.id == request.id,
+            InterpretingRequest.status == RequestStatus.ASSIGNED,
+        )
+        .values(status=RequestStatus.COMPLETED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(request)
+    audit.record(session, _id(actor), "assignment.completed", "assignment", assignment.id,
+                 {"request_id": request.id})  # fmt: skip
+    if completed:
+        audit.record(session, _id(actor), "request.completed", "request", request.id)
+
+
+def _alert_outcome_differs(
+    session: Session, assignment: Assignment, request: InterpretingRequest, now: datetime
+) -> None:
+    differences = outcome_differences(assignment)
+    if not differences:  # one side has not reported yet, or both agree
+        return
+    context = {
+        "differences": differences,
+        "office_outcome": OUTCOME_LABELS.get(assignment.office_outcome or ""),
+        "mediator_outcome": OUTCOME_LABELS.get(assignment.mediator_outcome or ""),
+        "office_minutes": assignment.office_duration_minutes,
+        "mediator_minutes": assignment.mediator_duration_minutes,
+        "mediator_name": assignment.mediator.name,
+        "link": _link("request", request.id),
+    }
+    for user in active_coordinators(session, request.pool_id):
+        _tell_user(session, user, f"assignment:{assignment.id}:outcome_differs:{user.id}",
+                   "alert_outcome_differs", request, now, **context)  # fmt: skip
+
+
 def report_outcome(
     session: Session,
     *,
@@ -656,43 +750,10 @@ def report_outcome(
 ) -> Assignment:
     """Each side reports once. The assignment is completed when the office has reported (the
     mediator's report may come before or after)."""
-    if side not in OUTCOME_SIDES:
-        raise ServiceError(_("Unbekannte Seite."), "side")
-    if outcome not in OUTCOMES:
-        raise ServiceError(_("Bitte wählen Sie aus, wie der Termin gelaufen ist."), "outcome")
-    if assignment.status == AssignmentStatus.CANCELLED:
-        raise BookingConflict(_("Dieser Einsatz wurde abgesagt."))
-    if assignment.starts_at > now:
-        raise ServiceError(_("Der Termin hat noch nicht begonnen."))
-    if duration_minutes is not None and not 0 <= duration_minutes <= 600:
-        raise ServiceError(_("Bitte geben Sie eine Dauer zwischen 0 und 600 Minuten an."),
-                           "duration_minutes")  # fmt: skip
-    if outcome == Outcome.TOOK_PLACE and not duration_minutes:
-        raise ServiceError(_("Bitte geben Sie an, wie lange der Termin gedauert hat."),
-                           "duration_minutes")  # fmt: skip
-    values: dict = {}
-    if side == Side.OFFICE:
-        if rating is not None and not 1 <= rating <= 5:
-            raise ServiceError(_("Bitte bewerten Sie mit 1 bis 5."), "rating")
-        values = {
-            "office_outcome": outcome,
-            "office_duration_minutes": duration_minutes,
-            "feedback_rating": rating,
-            "feedback_text": _optional_text(feedback, MAX_FEEDBACK, "feedback"),
-            "status": AssignmentStatus.COMPLETED,
-            "completed_at": now,
-        }
-        not_yet = Assignment.office_outcome.is_(None)
-    else:
-        if travel_km is not None and not 0 <= travel_km <= 1000:
-            raise ServiceError(_("Bitte geben Sie die Kilometer als Zahl bis 1000 an."),
-                               "travel_km")  # fmt: skip
-        values = {
-            "mediator_outcome": outcome,
-            "mediator_duration_minutes": duration_minutes,
-            "travel_km": travel_km,
-        }
-        not_yet = Assignment.mediator_outcome.is_(None)
+    _check_outcome(assignment, side, outcome, duration_minutes, now)
+    values, not_yet = _outcome_values(
+        side, outcome, duration_minutes, now, travel_km=travel_km, rating=rating, feedback=feedback
+    )
     request = assignment.request
     _lock_request(session, request, None, now=now)
     changed = session.execute(
@@ -711,35 +772,9 @@ def report_outcome(
     audit.record(session, _id(actor), "assignment.outcome_reported", "assignment", assignment.id,
                  {"side": side, "outcome": outcome})  # fmt: skip
     if side == Side.OFFICE:
-        completed = session.execute(
-            update(InterpretingRequest)
-            .where(
-                InterpretingRequest.id == request.id,
-                InterpretingRequest.status == RequestStatus.ASSIGNED,
-            )
-            .values(status=RequestStatus.COMPLETED, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.expire(request)
-        audit.record(session, _id(actor), "assignment.completed", "assignment", assignment.id,
-                     {"request_id": request.id})  # fmt: skip
-        if completed:
-            audit.record(session, _id(actor), "request.completed", "request", request.id)
+        _complete_request(session, actor, assignment, request, now)
     session.flush()
-    differences = outcome_differences(assignment)
-    if differences:  # both sides have reported (this one came second), and they differ
-        context = {
-            "differences": differences,
-            "office_outcome": OUTCOME_LABELS.get(assignment.office_outcome or ""),
-            "mediator_outcome": OUTCOME_LABELS.get(assignment.mediator_outcome or ""),
-            "office_minutes": assignment.office_duration_minutes,
-            "mediator_minutes": assignment.mediator_duration_minutes,
-            "mediator_name": assignment.mediator.name,
-            "link": _link("request", request.id),
-        }
-        for user in active_coordinators(session, request.pool_id):
-            _tell_user(session, user, f"assignment:{assignment.id}:outcome_differs:{user.id}",
-                       "alert_outcome_differs", request, now, **context)  # fmt: skip
+    _alert_outcome_differs(session, assignment, request, now)
     return assignment
 
 

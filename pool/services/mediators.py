@@ -226,26 +226,38 @@ def _apply_values(session: Session, mediator: Mediator, values: dict, allowed: f
     return changed
 
 
+def _check_email(session: Session, mediator: Mediator, value) -> str:
+    if not value or "@" not in value:
+        raise MediatorError(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."), "email")
+    value = normalise_email(value)
+    taken = session.scalars(
+        select(Mediator.id).where(Mediator.email == value, Mediator.id != mediator.id)
+    ).first()
+    if taken:
+        raise MediatorError(_("Es gibt schon eine Person mit dieser E-Mail-Adresse."), "email")
+    return value
+
+
+def _check_choice(name: str, value) -> None:
+    """The kind is required; gender and German level may stay empty."""
+    if name == "kind" and value not in KINDS:
+        raise MediatorError(_("Bitte wählen Sie: ehrenamtlich oder Mitarbeiter:in."), "kind")
+    if value is None:
+        return
+    if name == "gender" and value not in GENDERS:
+        raise MediatorError(_("Unbekannte Angabe zum Geschlecht."), "gender")
+    if name == "german_level" and value not in GERMAN_LEVELS:
+        raise MediatorError(_("Bitte wählen Sie ein Deutschniveau."), "german_level")
+
+
 def _check_scalar(session: Session, mediator: Mediator, name: str, value):
     if isinstance(value, str):
         value = value.strip() or None
     if name == "name" and not value:
         raise MediatorError(_("Bitte geben Sie einen Namen ein."), "name")
     if name == "email":
-        if not value or "@" not in value:
-            raise MediatorError(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."), "email")
-        value = normalise_email(value)
-        taken = session.scalars(
-            select(Mediator.id).where(Mediator.email == value, Mediator.id != mediator.id)
-        ).first()
-        if taken:
-            raise MediatorError(_("Es gibt schon eine Person mit dieser E-Mail-Adresse."), "email")
-    if name == "kind" and value not in KINDS:
-        raise MediatorError(_("Bitte wählen Sie: ehrenamtlich oder Mitarbeiter:in."), "kind")
-    if name == "gender" and value is not None and value not in GENDERS:
-        raise MediatorError(_("Unbekannte Angabe zum Geschlecht."), "gender")
-    if name == "german_level" and value is not None and value not in GERMAN_LEVELS:
-        raise MediatorError(_("Bitte wählen Sie ein Deutschniveau."), "german_level")
+        value = _check_email(session, mediator, value)
+    _check_choice(name, value)
     if (
         name in ("monthly_cap", "travel_km")
         and value is not None
