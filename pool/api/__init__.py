@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from pool.api.helpers import ApiError
-from pool.db import db_session
+from pool.auth import bearer_secret as _bearer_secret
 from pool.errors import json_error
 from pool.extensions import csrf
 
@@ -20,15 +20,6 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_CHALLENGE = 'Bearer realm="api"'
 
 
-def _bearer_secret() -> str | None:
-    """The token of an ``Authorization: Bearer`` header; "" for any other Authorization header."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    scheme, _, secret = header.strip().partition(" ")
-    return secret.strip() if scheme.lower() == "bearer" else ""
-
-
 @bp.before_request
 def _authenticate():
     """A request with an ``Authorization`` header must carry a valid bearer token; its user acts.
@@ -37,16 +28,10 @@ def _authenticate():
     endpoint, also the public ones, so a client learns at once that its token no longer works.
     A bearer token takes precedence over a browser session sent along with it.
     """
-    secret = _bearer_secret()
-    if secret is None:
+    if _bearer_secret() is None:
         return None
-    from pool.services.accounts import user_for_api_token
-
-    user = user_for_api_token(db_session(), secret) if secret else None
-    # Flask-Login keeps the user of the request in the request context; set it here so that it
-    # neither falls back to a session cookie nor looks the token up a second time.
-    current_app.login_manager._update_request_context_with_user(user)  # type: ignore[attr-defined]
-    if user is None:
+    # Flask-Login's request loader (pool/auth) signs the token's user in for this request.
+    if not current_user.is_authenticated:
         return json_error(
             401, "The bearer token is invalid or revoked, or its account is deactivated."
         )

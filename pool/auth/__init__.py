@@ -1,4 +1,4 @@
-"""Sign-in wiring: Flask-Login with session versions, and CSRF. (Bearer tokens: pool/api.)"""
+"""Sign-in wiring: Flask-Login with session versions, the API's bearer tokens, and CSRF."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
+        if _api_bearer_secret() is not None:
+            return None  # a bearer token takes precedence over a browser session sent along
         # The id has the form "<id>:<session version>"; an old version means the session ended.
         ident, _, version = user_id.partition(":")
         if not ident.isdigit() or not version.isdigit():
@@ -37,6 +39,17 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+    @login_manager.request_loader
+    def _load_user_from_token(_request) -> User | None:
+        # Flask-Login asks only when the session names no user (see above), and keeps the user
+        # for the rest of the request: the token is looked up once.
+        secret = _api_bearer_secret()
+        if not secret:
+            return None
+        from pool.services.accounts import user_for_api_token
+
+        return user_for_api_token(db_session(), secret)
+
     @login_manager.unauthorized_handler
     def _unauthorized():
         if request.path.startswith("/api/"):
@@ -45,3 +58,17 @@ def init_app(app: Flask) -> None:
             return json_error(401, "Authentication required: send a valid bearer token.")
         flash(login_manager.login_message, "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def bearer_secret() -> str | None:
+    """The token of an ``Authorization: Bearer`` header; "" for any other Authorization header."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, secret = header.strip().partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def _api_bearer_secret() -> str | None:
+    """``bearer_secret`` on the API's routes; the pages ignore an Authorization header."""
+    return bearer_secret() if request.blueprint == "api" else None
