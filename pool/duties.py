@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,7 +80,3 @@ def run_due_duties(session: Session, now: datetime) -> dict[str, int]:
             session.commit()
             raise
     return done
-
-
-def last_runs(session: Session) -> list[DutyRun]:
-    return list(session.scalars(select(DutyRun).order_by(DutyRun.name)))

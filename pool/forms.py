@@ -77,7 +77,7 @@ def _has_length_validator(field: Field) -> bool:
     return any(isinstance(v, Length) for v in field.validators)
 
 
-def email_validators(required_message=None):
+def email_validators():
     return [
         Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
         Email(

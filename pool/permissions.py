@@ -53,7 +53,6 @@ def roles_required(*roles: str) -> Callable[[F], F]:
                 deny()
             return view(*args, **kwargs)
 
-        wrapper.required_roles = roles  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorator
@@ -91,15 +90,6 @@ def load_office(session: Session, user: User, office_id: int, *, manage: bool = 
         return office
     deny("office", office_id)
     raise AssertionError("unreachable")
-
-
-def load_user_for_admin(session: Session, user: User, user_id: int) -> User:
-    if not user.has_role(Role.ADMIN):
-        deny("user", user_id)
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
-    return target
 
 
 # --- mediators ------------------------------------------------------------------------------------

@@ -31,11 +31,6 @@ def _holidays(federal_state: str, year: int) -> frozenset[date]:
     return frozenset(calendar)
 
 
-def public_holidays(federal_state: str, year: int) -> frozenset[date]:
-    """The public holidays of ``federal_state`` (ISO 3166-2:DE code without "DE-") in ``year``."""
-    return _holidays(federal_state, year)
-
-
 def _closure_ranges(closures: Iterable[ClosureLike] | None) -> list[tuple[date, date]]:
     ranges = []
     for closure in closures or ():

@@ -635,7 +635,7 @@ def test_both_sides_report_and_the_office_completes(world):
     db.commit()
     fresh(db)
     assert assignment.status == "confirmed" and assignment.mediator_outcome == "took_place"
-    assert assignment.travel_km == 12 and not booking.outcome_differs(assignment)
+    assert assignment.travel_km == 12 and not booking.outcome_differences(assignment)
     with pytest.raises(BookingConflict):
         booking.report_outcome(db, actor=w.a.user, assignment=assignment, side="mediator",
                                outcome="took_place", duration_minutes=90, now=later)  # fmt: skip
@@ -665,13 +665,13 @@ def test_the_office_alone_completes_and_a_differing_outcome_is_flagged(world):
     db.commit()
     fresh(db)
     assert assignment.status == "completed" and request.status == "completed"
-    assert not booking.outcome_differs(assignment)  # only one side so far
+    assert not booking.outcome_differences(assignment)  # only one side so far
     booking.report_outcome(db, actor=w.a.user, assignment=assignment, side="mediator",
                            outcome="took_place", duration_minutes=45, now=later)  # fmt: skip
     db.commit()
     fresh(db)
     assert booking.outcome_differences(assignment) == ["outcome"]
-    assert booking.outcome_differs(assignment)
+    assert booking.outcome_differences(assignment)
 
 
 def test_outcome_reports_are_validated(world):

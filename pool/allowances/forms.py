@@ -46,7 +46,6 @@ class Euro(StringField):
 
     def process_formdata(self, valuelist):
         self.data = None
-        self.raw_text = valuelist[0] if valuelist else ""
         if not valuelist or not str(valuelist[0]).strip():
             self.raw_data = []  # only blanks: no input for InputRequired either
             return

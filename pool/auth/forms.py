@@ -1,4 +1,4 @@
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from pool.forms import LOCALE_CHOICES, BaseForm, choices, email_validators
@@ -89,5 +89,4 @@ class TokenForm(BaseForm):
 
 class LanguageForm(BaseForm):
     locale = SelectField(_l("Sprache"), choices=choices(LOCALE_CHOICES))
-    remember = BooleanField(default=True)
     submit = SubmitField(_l("Sprache wechseln"))

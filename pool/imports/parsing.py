@@ -35,7 +35,6 @@ MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 MAX_TOTAL_CHARACTERS = 40_000_000
 HEADER_SEARCH_ROWS = 10
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
-XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 
 
 class FileProblem(Exception):

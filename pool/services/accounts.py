@@ -17,10 +17,6 @@ from pool.security import hash_password, hash_secret, needs_rehash, new_secret, 
 from pool.urls import external_url
 
 
-class AccountError(ValueError):
-    """A rule of the account system refused the change; the message is for the user."""
-
-
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 

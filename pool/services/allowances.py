@@ -293,14 +293,13 @@ def statement_lines(
 class Totals:
     count: int
     total_cents: int
-    covered_cents: int  # in a payout (paid or not)
     open_cents: int  # in no payout yet
 
 
 def totals(lines: list[Line]) -> Totals:
     total = sum(line.amount_cents for line in lines)
     covered = sum(line.amount_cents for line in lines if line.payout_id is not None)
-    return Totals(len(lines), total, covered, total - covered)
+    return Totals(len(lines), total, total - covered)
 
 
 def by_mediator(lines: list[Line]) -> dict[int, list[Line]]:

@@ -124,11 +124,6 @@ def outcome_differences(assignment: Assignment) -> list[str]:
     return differences
 
 
-def outcome_differs(assignment: Assignment) -> bool:
-    """Both sides reported and their reports differ: the coordinator should look at it."""
-    return bool(outcome_differences(assignment))
-
-
 # --- offers ---------------------------------------------------------------------------------------
 
 

@@ -36,18 +36,6 @@ HOUR_CHOICES = (1, 2, 4)
 CALL_DOMAIN = "other"
 CALL_SETTING = Setting.OFFICE_APPOINTMENT
 
-# Why a mediator does not count as reachable right now, in the order they are shown.
-OBSTACLES = (
-    "switched_off",
-    "not_active",
-    "not_deployable",
-    "no_phone",
-    "no_release",
-    "absent",
-    "outside_availability",
-    "booked",
-)
-
 
 def obstacle_texts() -> dict[str, str]:
     """The plain words for the mediator's page."""

@@ -618,8 +618,6 @@ def purge_rejected(session: Session, now: datetime) -> int:
 
 # --- the coordinators' list (appended for the registry views) -------------------------------------
 
-REGISTRY_SORTS = ("name", "status", "newest")
-
 
 @dataclass(frozen=True)
 class RegistryFilter:

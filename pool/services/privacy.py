@@ -84,16 +84,6 @@ def erased_email(kind: str, object_id: int) -> str:
     return f"erased-{kind}-{object_id}@invalid"
 
 
-def left_at(session: Session, mediator: Mediator) -> datetime | None:
-    """When the mediator's status last became ``left``."""
-    return session.scalar(
-        select(func.max(MediatorStatusChange.at)).where(
-            MediatorStatusChange.mediator_id == mediator.id,
-            MediatorStatusChange.to_status == MediatorStatus.LEFT,
-        )
-    )
-
-
 # --- export ---------------------------------------------------------------------------------------
 
 
