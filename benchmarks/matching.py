@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from pool.cli import alembic_config  # noqa: E402
 from pool.db import make_engine  # noqa: E402
-from pool.matching import BERLIN  # noqa: E402
+from pool.i18n import BERLIN  # noqa: E402
 from pool.models import (  # noqa: E402
     Absence,
     Assignment,
