@@ -48,3 +48,6 @@ level_with_unpaid
 via_coordination
 feedback_count
 sign_language
+
+# The tests seed the base domains from it.
+BASE_DOMAIN_NAMES
