@@ -1,9 +1,10 @@
 """API v1: the mediator registry (list, create, read, update, trainings, acknowledgements,
-availability, deployability). Described in pool/api/openapi.py.
+availability, deployability).
 
-Routes are thin: load and authorise through pool/permissions.py, validate the JSON body before the
-database sees it (pool/api/helpers.py), call the services of pool/services/mediators.py, commit
-once. A rule of the pool the service refuses is a 422 with its message.
+Routes are thin: load and authorise through pool/permissions.py, parse the JSON body through its
+schema (pool/schemas/mediators.py) before the database sees it, call the services of
+pool/services/mediators.py, commit once. A rule of the pool the service refuses is a 422 with its
+message.
 """
 
 from __future__ import annotations
@@ -13,92 +14,42 @@ from typing import Any, NoReturn
 from flask import url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit, deployability
 from pool.api import bp
+from pool.api.docs import READ_ERRORS, WRITE_ERRORS, Answer, operation
 from pool.api.helpers import (
-    INVALID,
-    MAX_ID,
     ApiError,
-    QueryArgs,
-    Validator,
+    actor,
+    call,
+    commit,
+    invalid,
     json_object,
     list_response,
-    page_request,
+    page_of,
     paginate,
-    query_date,
-    query_matching,
-)
-from pool.api.serializers import (
-    acknowledgement_json,
-    availability_json,
-    deployability_json,
-    mediator_json,
-    training_record_json,
+    parse_body,
+    parse_query,
+    refusal,
+    validate,
 )
 from pool.db import db_session, utcnow
-from pool.languages import is_known
-from pool.models import (
-    Guideline,
-    Mediator,
-    MediatorLanguage,
-    Office,
-    Pool,
-    Training,
-    TrainingRecord,
-    User,
-)
-from pool.models.mediators import GENDERS, GERMAN_LEVELS, KINDS, LEVELS, MODES, STATUSES
-from pool.permissions import (
-    deny,
-    load_mediator,
-    mediator_access,
-    mediator_pool_ids,
-    roles_required,
-)
+from pool.enums import MediatorStatus, Role
+from pool.models import Guideline, Mediator, MediatorLanguage, Office, Pool, Training, User
+from pool.permissions import deny, load_mediator, mediator_access, mediator_pool_ids, roles_required
+from pool.schemas import mediators as schemas
 from pool.services import ServiceError
 from pool.services import mediators as registry
 from pool.services.accounts import normalise_email
 
-# Fields of a mediator the API reads and writes (``notes`` stays on the coordinators' pages).
-PROFILE_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "kind",
-    "gender",
-    "german_level",
-    "languages",
-    "domains",
-    "modes",
-    "municipalities",
-    "travel_km",
-    "monthly_cap",
-    "employing_office_id",
-    "supervisor_release_by",
-    "supervisor_release_until",
-)
-CREATE_FIELDS = (*PROFILE_FIELDS, "pool_id")
-CREATE_REQUIRED = ("name", "email", "kind", "pool_id", "languages")
-UPDATE_FIELDS = (*PROFILE_FIELDS, "status", "reason", "checks")
-# What a mediator may change on their own record: the service's rule.
-SELF_FIELDS = frozenset(registry.SELF_FIELDS) & set(PROFILE_FIELDS)
-LANGUAGE_FIELDS = ("code", "level", "dialects")
-WINDOW_FIELDS = ("weekday", "start", "end")
-ABSENCE_FIELDS = ("start_date", "end_date", "note")
-
-MAX_LANGUAGES = 20
-MAX_DIALECTS = 20
-MAX_DOMAINS = 50
-MAX_MUNICIPALITIES = 100
-MAX_WEEKLY = 50
-MAX_ABSENCES = 100
+_CONFLICT_EMAIL = {
+    "409": "The e-mail address already belongs to another mediator or account (`fields.email`)."
+}
 
 
 def _eager() -> list:
-    """Everything ``mediator_json`` reads, in one query per relationship for a whole page."""
+    """Everything the Mediator schema reads, in one query per relationship for a whole page."""
     return [
         selectinload(Mediator.languages),
         selectinload(Mediator.domains),
@@ -109,9 +60,8 @@ def _eager() -> list:
     ]
 
 
-def _actor() -> User:
-    """The signed-in user itself (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+def _read(mediator: Mediator) -> dict[str, Any]:
+    return schemas.Mediator.of(mediator).dump()
 
 
 def _forbidden(mediator: Mediator, message: str) -> NoReturn:
@@ -126,23 +76,13 @@ def _forbidden(mediator: Mediator, message: str) -> NoReturn:
     raise ApiError(403, message)
 
 
-def _service_error(session: Session, exc: ServiceError, status: int = 422) -> NoReturn:
-    session.rollback()
-    fields = {exc.field: [exc.message]} if exc.field else None
-    raise ApiError(status, exc.message, fields=fields)
-
-
-def _conflict(session: Session) -> NoReturn:
-    """A unique key hit by a concurrent change (e.g. the same e-mail address) is a 409."""
-    session.rollback()
-    raise ApiError(409, "The change conflicts with another record (e.g. the e-mail address).")
-
-
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError:
-        _conflict(session)
+def _refused(exc: Exception) -> ApiError | None:
+    """What the service still refuses for the address is a conflict (e.g. an account that
+    already has a mediator record)."""
+    error = refusal(exc)
+    if error is not None and error.fields and "email" in error.fields:
+        error.status = 409
+    return error
 
 
 def _email_conflict(session: Session, email: str, mediator: Mediator | None) -> None:
@@ -162,166 +102,96 @@ def _email_conflict(session: Session, email: str, mediator: Mediator | None) -> 
         raise ApiError(409, message, fields={"email": [message]})
 
 
-# --- reading bodies -------------------------------------------------------------------------------
-
-
-def _languages(v: Validator, value: Any) -> Any:
-    items = v.array(value, "languages", max_items=MAX_LANGUAGES)
-    if items is INVALID:
-        return items
-    skills, seen = [], set()
-    for index, item in enumerate(items):
-        path = f"languages[{index}]"
-        if v.object(item, path, LANGUAGE_FIELDS) is INVALID:
-            continue
-        v.required(item, ("code", "level"), path)
-        code = item.get("code")
-        if "code" in item and not is_known(code):
-            v.fail(f"{path}.code", "Unknown language code (see GET /languages).")
-        elif code in seen:
-            v.fail(f"{path}.code", "Each language only once.")
-        if is_known(code):
-            seen.add(code)
-        level = v.choice(item.get("level"), f"{path}.level", LEVELS) if "level" in item else None
-        dialects = v.text_list(
-            item.get("dialects", []),
-            f"{path}.dialects",
-            max_items=MAX_DIALECTS,
-            max_length=60,
-        )
-        if is_known(code) and level and dialects is not INVALID:
-            skills.append(registry.LanguageSkill(code, level, tuple(dialects)))
-    return skills
-
-
-def _profile_values(v: Validator, data: dict[str, Any], session: Session) -> dict[str, Any]:
-    """The profile fields present in ``data``, checked and converted for the services."""
-    values: dict[str, Any] = {}
-    for name in PROFILE_FIELDS:
-        if name not in data:
-            continue
-        raw = data[name]
-        if name == "name":
-            value = v.text(raw, name, max_length=120)
-        elif name == "email":
-            value = v.email(raw, name)
-        elif name in ("phone", "supervisor_release_by"):
-            limit = 40 if name == "phone" else 120
-            value = v.text(raw, name, max_length=limit, nullable=True)
-        elif name == "kind":
-            value = v.choice(raw, name, KINDS)
-        elif name == "gender":
-            value = v.choice(raw, name, GENDERS, nullable=True)
-        elif name == "german_level":
-            value = v.choice(raw, name, GERMAN_LEVELS, nullable=True)
-        elif name == "languages":
-            value = _languages(v, raw)
-        elif name == "domains":
-            value = v.text_list(raw, name, max_items=MAX_DOMAINS, max_length=40)
-        elif name == "modes":
-            value = v.text_list(raw, name, max_items=len(MODES), max_length=20)
-            if value is not INVALID:
-                if not value:
-                    value = v.fail(name, "Choose at least one mode.")
-                elif set(value) - set(MODES):
-                    value = v.fail(name, f"Each must be one of: {', '.join(MODES)}.")
-        elif name == "municipalities":
-            value = v.text_list(raw, name, max_items=MAX_MUNICIPALITIES, max_length=120)
-        elif name in ("travel_km", "monthly_cap"):
-            value = v.integer(raw, name, minimum=0, maximum=1000, nullable=True)
-        elif name == "employing_office_id":
-            value = v.integer(raw, name, minimum=1, maximum=MAX_ID, nullable=True)
-            if value and session.get(Office, value) is None:
-                value = v.fail(name, "No such office.")
-        else:  # supervisor_release_until
-            value = v.day(raw, name, nullable=True)
-        values[name] = value
+def _service_values(session: Session, profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields as the services take them; an unknown office is a field error."""
+    values = dict(profile)
+    if "languages" in values:
+        values["languages"] = [
+            registry.LanguageSkill(item.code, item.level, tuple(item.dialects))
+            for item in values["languages"]
+        ]
+    office_id = values.get("employing_office_id")
+    if office_id and session.get(Office, office_id) is None:
+        raise invalid({"employing_office_id": ["No such office."]})
     return values
-
-
-def _checks(v: Validator, value: Any) -> dict[str, Any]:
-    if v.object(value, "checks", registry.CHECK_FIELDS) is INVALID:
-        return {}
-    checks: dict[str, Any] = {}
-    for name in registry.CHECK_FIELDS:
-        if name not in value:
-            continue
-        path = f"checks.{name}"
-        if name == "police_certificate_no_entry":
-            checks[name] = v.boolean(value[name], path)
-        else:
-            checks[name] = v.day(value[name], path, nullable=True)
-    return checks
 
 
 # --- list and create ------------------------------------------------------------------------------
 
 
 @bp.get("/mediators")
-@roles_required("coordinator", "admin")
+@operation(
+    operation_id="listMediators",
+    summary="Mediators of the caller's pools and of pools that share with them",
+    description=(
+        "Coordinators see the mediators of the pools they coordinate and of the pools that "
+        "share their mediators with those; admins see all. Caseworkers and mediators get "
+        "403."
+    ),
+    tag="mediators",
+    query=schemas.MediatorQuery,
+    answers={"200": Answer("One page of mediators.", schemas.Mediator, page=True)},
+    errors=("400", "401", "403"),
+)
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def list_mediators():
     session = db_session()
-    query = QueryArgs()
-    page = page_request(query, "mediators")
-    language = query_matching(
-        query, "language", is_known, "Unknown language code (see GET /languages)."
-    )
-    status = query.choice("status", STATUSES)
-    kind = query.choice("kind", KINDS)
-    pool_id = query.integer("pool_id")
-    query.check()
+    query = parse_query(schemas.MediatorQuery, kind="mediators")
     stmt = select(Mediator).options(*_eager())
     scope = mediator_pool_ids(session, current_user)
     if scope is not None:
         stmt = stmt.where(Mediator.pool_id.in_(sorted(scope[1])))
-    if language:
+    if query.language:
         speakers = select(MediatorLanguage.mediator_id).where(
-            MediatorLanguage.language_code == language
+            MediatorLanguage.language_code == query.language
         )
         stmt = stmt.where(Mediator.id.in_(speakers))
-    if status:
-        stmt = stmt.where(Mediator.status == status)
-    if kind:
-        stmt = stmt.where(Mediator.kind == kind)
-    if pool_id is not None:
-        stmt = stmt.where(Mediator.pool_id == pool_id)
-    rows, next_cursor = paginate(session, stmt, Mediator.id, page)
-    return list_response(rows, mediator_json, next_cursor)
+    if query.status:
+        stmt = stmt.where(Mediator.status == query.status)
+    if query.kind:
+        stmt = stmt.where(Mediator.kind == query.kind)
+    if query.pool_id is not None:
+        stmt = stmt.where(Mediator.pool_id == query.pool_id)
+    rows, next_cursor = paginate(session, stmt, Mediator.id, page_of(query, "mediators"))
+    return list_response(rows, _read, next_cursor)
 
 
 @bp.post("/mediators")
-@roles_required("coordinator", "admin")
+@operation(
+    operation_id="createMediator",
+    summary="Create a mediator (status `applied`) and invite them",
+    description=(
+        "Coordinators of `pool_id` and admins. A user account with the role `mediator` is "
+        "created for the e-mail address and invited to set a password; a person who already"
+        " has an account (e.g. a caseworker) gets the role added."
+    ),
+    tag="mediators",
+    body=schemas.MediatorCreate,
+    answers={"201": Answer("Created.", schemas.Mediator, headers=("Location",))},
+    errors=("400", "401", "403", "409", "415", "422"),
+    error_descriptions=_CONFLICT_EMAIL,
+)
+@roles_required(Role.COORDINATOR, Role.ADMIN)
 def create_mediator():
     session = db_session()
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, CREATE_FIELDS)
-    v.required(data, CREATE_REQUIRED)
-    pool_id = v.integer(data.get("pool_id"), "pool_id", minimum=1, maximum=MAX_ID)
-    pool = session.get(Pool, pool_id) if pool_id else None
-    if pool_id and pool is None:
-        v.fail("pool_id", "No such pool.")
-    if pool is not None and not (
-        current_user.has_role("admin") or pool.id in current_user.coordinated_pool_ids
-    ):
+    body = parse_body(schemas.MediatorCreate)
+    pool = session.get(Pool, body.pool_id)
+    if pool is None:
+        raise invalid({"pool_id": ["No such pool."]})
+    if not (current_user.has_role(Role.ADMIN) or pool.id in current_user.coordinated_pool_ids):
         deny("pool", pool.id)
-    values = _profile_values(v, data, session)
-    v.check()
-    assert pool is not None
+    values = _service_values(session, body.given())
+    values.pop("pool_id")
     _email_conflict(session, values["email"], None)
-    try:
-        mediator = registry.create_mediator(
-            session, actor=_actor(), pool=pool, values=values, now=utcnow()
-        )
-    except ServiceError as exc:
-        # The address was checked above; what the service still refuses for it is a conflict
-        # (an account that already has a mediator record).
-        _service_error(session, exc, 409 if exc.field == "email" else 422)
-    except IntegrityError:
-        _conflict(session)
-    _commit(session)
-    response = mediator_json(mediator)
-    return response, 201, {"Location": url_for("api.get_mediator", mediator_id=mediator.id)}
+    mediator = call(
+        session,
+        lambda: registry.create_mediator(
+            session, actor=actor(), pool=pool, values=values, now=utcnow()
+        ),
+        _refused,
+    )
+    commit(session)
+    return _read(mediator), 201, {"Location": url_for("api.get_mediator", mediator_id=mediator.id)}
 
 
 # --- one mediator ---------------------------------------------------------------------------------
@@ -333,190 +203,217 @@ def _load(mediator_id: int, need: str) -> tuple[Session, Mediator]:
 
 
 @bp.get("/mediators/<int:mediator_id>")
+@operation(
+    operation_id="getMediator",
+    summary="One mediator",
+    description=(
+        "Coordinators of its pool or of a pool it is shared with, admins, and the mediator "
+        "themselves."
+    ),
+    tag="mediators",
+    answers={"200": Answer("The mediator.", schemas.Mediator)},
+    errors=READ_ERRORS,
+)
 @login_required
 def get_mediator(mediator_id: int):
     _, mediator = _load(mediator_id, "read")
-    return mediator_json(mediator)
+    return _read(mediator)
+
+
+def _check_own_fields(mediator: Mediator, sent: set[str]) -> None:
+    """A mediator on their own record may change only the self-service fields."""
+    refused = sorted(sent - schemas.SELF_FIELDS)
+    if refused:
+        _forbidden(
+            mediator,
+            "On your own record you may change only: "
+            f"{', '.join(sorted(schemas.SELF_FIELDS))}. The coordination changes "
+            f"{', '.join(refused)}.",
+        )
+
+
+def _apply_update(
+    session: Session, mediator: Mediator, body: schemas.MediatorUpdate, as_self: bool
+) -> None:
+    """The profile first, then the checks, then the status."""
+    values = _service_values(session, body.profile())
+    checks = body.checks.given() if body.checks is not None else {}
+    status = body.status
+    who, now = actor(), utcnow()
+    if values:
+        registry.update_mediator(
+            session, actor=who, mediator=mediator, values=values, now=now, as_self=as_self
+        )
+    if checks:
+        registry.record_checks(session, actor=who, mediator=mediator, checks=checks, now=now)
+    if status and status != mediator.status:
+        registry.change_status(
+            session, actor=who, mediator=mediator, to_status=status, reason=body.reason, now=now
+        )
 
 
 @bp.patch("/mediators/<int:mediator_id>")
+@operation(
+    operation_id="updateMediator",
+    summary="Change a mediator",
+    description=(
+        "Coordinators of its pool and admins change any field, `status` (with `reason`) and"
+        " `checks`; coordinators of a pool it is only shared with get 403. The mediator on "
+        "their own record may change only their contact and profile fields (see the body); "
+        "sending any other field is a 403 that names them. The profile is applied first, "
+        "then the checks, then the status, all or nothing."
+    ),
+    tag="mediators",
+    body=schemas.MediatorUpdate,
+    answers={"200": Answer("The changed mediator.", schemas.Mediator)},
+    errors=("400", "401", "403", "404", "409", "415", "422"),
+    error_descriptions=_CONFLICT_EMAIL,
+)
 @login_required
 def update_mediator(mediator_id: int):
     session, mediator = _load(mediator_id, "self_or_manage")
     as_self = mediator_access(session, current_user, mediator) == "self"
     data = json_object()
-    v = Validator()
-    v.known_fields(data, UPDATE_FIELDS)
-    v.check()
-    if as_self:
-        refused = sorted(set(data) - SELF_FIELDS)
-        if refused:
-            _forbidden(
-                mediator,
-                "On your own record you may change only: "
-                f"{', '.join(sorted(SELF_FIELDS))}. The coordination changes "
-                f"{', '.join(refused)}.",
-            )
-    values = _profile_values(v, data, session)
-    checks = _checks(v, data["checks"]) if "checks" in data else {}
-    status = v.choice(data["status"], "status", STATUSES) if "status" in data else None
-    reason = v.text(data.get("reason"), "reason", max_length=500, nullable=True, multiline=True)
-    if "reason" in data and "status" not in data:
-        v.fail("reason", "Only together with status.")
-    v.check()
-    if "email" in values:
-        _email_conflict(session, values["email"], mediator)
-    actor, now = _actor(), utcnow()
-    try:
-        if values:
-            registry.update_mediator(
-                session, actor=actor, mediator=mediator, values=values, now=now, as_self=as_self
-            )
-        if checks:
-            registry.record_checks(session, actor=actor, mediator=mediator, checks=checks, now=now)
-        if status and status != mediator.status:
-            registry.change_status(
-                session, actor=actor, mediator=mediator, to_status=status, reason=reason, now=now
-            )
-    except ServiceError as exc:
-        problems = registry.activation_problems(mediator) if status == "active" else []
-        if exc.field == "status" and problems and mediator.status == "applied":
-            session.rollback()
-            raise ApiError(422, exc.message, fields={"status": problems}) from None
-        _service_error(session, exc, 409 if exc.field == "email" else 422)
-    except IntegrityError:
-        _conflict(session)
-    _commit(session)
-    return mediator_json(mediator)
+    if as_self and set(data) <= set(schemas.MediatorUpdate.model_fields):
+        _check_own_fields(mediator, set(data))
+    body = validate(schemas.MediatorUpdate, data)
+    if body.email is not None:
+        _email_conflict(session, body.email, mediator)
+
+    def refused(exc: Exception) -> ApiError | None:
+        problems = (
+            registry.activation_problems(mediator) if body.status == MediatorStatus.ACTIVE else []
+        )
+        if isinstance(exc, ServiceError) and exc.field == "status" and problems:
+            if mediator.status == MediatorStatus.APPLIED:
+                return ApiError(422, exc.message, fields={"status": problems})
+        return _refused(exc)
+
+    call(session, lambda: _apply_update(session, mediator, body, as_self), refused)
+    commit(session)
+    return _read(mediator)
 
 
 @bp.post("/mediators/<int:mediator_id>/trainings")
+@operation(
+    operation_id="recordTraining",
+    summary="Record a completed training",
+    description=(
+        "Coordinators of its pool and admins. The expiry follows from the training's "
+        "validity. Recording the same completion again changes nothing (200)."
+    ),
+    tag="mediators",
+    body=schemas.TrainingRecordInput,
+    answers={
+        "200": Answer("This completion was already recorded.", schemas.TrainingRecord),
+        "201": Answer("Recorded.", schemas.TrainingRecord),
+    },
+    errors=WRITE_ERRORS,
+)
 @login_required
 def record_training(mediator_id: int):
     session, mediator = _load(mediator_id, "manage")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("training_code", "completed_on"))
-    v.required(data, ("training_code", "completed_on"))
-    code = v.text(data.get("training_code"), "training_code", max_length=40)
-    completed_on = v.day(data.get("completed_on"), "completed_on")
-    training = None
-    if code:
-        training = session.scalars(
-            select(Training).where(Training.code == code, Training.active.is_(True))
-        ).first()
-        if training is None:
-            v.fail("training_code", "No active training with this code.")
-    v.check()
-    assert training is not None
+    body = parse_body(schemas.TrainingRecordInput)
+    training = session.scalars(
+        select(Training).where(Training.code == body.training_code, Training.active.is_(True))
+    ).first()
+    if training is None:
+        raise invalid({"training_code": ["No active training with this code."]})
     before = {r.id for r in mediator.training_records}
-    try:
-        record: TrainingRecord = registry.record_training(
-            session, actor=_actor(), mediator=mediator, training=training,
-            completed_on=completed_on, now=utcnow(),
-        )  # fmt: skip
-    except ServiceError as exc:
-        _service_error(session, exc)
-    except IntegrityError:
-        _conflict(session)
-    _commit(session)
-    return training_record_json(record), 200 if record.id in before else 201
+    record = call(
+        session,
+        lambda: registry.record_training(
+            session, actor=actor(), mediator=mediator, training=training,
+            completed_on=body.completed_on, now=utcnow(),
+        ),
+    )  # fmt: skip
+    commit(session)
+    return schemas.TrainingRecord.of(record).dump(), 200 if record.id in before else 201
 
 
 @bp.post("/mediators/<int:mediator_id>/acknowledgements")
+@operation(
+    operation_id="acknowledgeGuideline",
+    summary="Acknowledge the current version of a guideline",
+    description=(
+        "Only the mediator themselves. Earlier acknowledgements are kept; acknowledging the"
+        " same version again changes nothing (200)."
+    ),
+    tag="mediators",
+    body=schemas.AcknowledgementInput,
+    answers={
+        "200": Answer("This version was already acknowledged.", schemas.Acknowledgement),
+        "201": Answer("Acknowledged.", schemas.Acknowledgement),
+    },
+    errors=WRITE_ERRORS,
+)
 @login_required
 def acknowledge_guideline(mediator_id: int):
     session, mediator = _load(mediator_id, "read")
     if mediator.user_id != current_user.id:
         _forbidden(mediator, "Only the mediator themselves can acknowledge a guideline.")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("guideline_code",))
-    v.required(data, ("guideline_code",))
-    code = v.text(data.get("guideline_code"), "guideline_code", max_length=40)
-    guideline = None
-    if code:
-        guideline = session.scalars(
-            select(Guideline).where(Guideline.code == code, Guideline.current.is_(True))
-        ).first()
-        if guideline is None:
-            v.fail("guideline_code", "No guideline with this code.")
-    v.check()
-    assert guideline is not None
+    body = parse_body(schemas.AcknowledgementInput)
+    guideline = session.scalars(
+        select(Guideline).where(Guideline.code == body.guideline_code, Guideline.current.is_(True))
+    ).first()
+    if guideline is None:
+        raise invalid({"guideline_code": ["No guideline with this code."]})
     before = {a.id for a in mediator.acknowledgements}
-    try:
-        acknowledgement = registry.acknowledge_guideline(
+    acknowledgement = call(
+        session,
+        lambda: registry.acknowledge_guideline(
             session, mediator=mediator, guideline=guideline, now=utcnow()
-        )
-    except ServiceError as exc:
-        _service_error(session, exc)
-    except IntegrityError:
-        _conflict(session)
-    _commit(session)
-    return acknowledgement_json(acknowledgement), 200 if acknowledgement.id in before else 201
+        ),
+    )
+    commit(session)
+    answer = schemas.Acknowledgement.of(acknowledgement).dump()
+    return answer, 200 if acknowledgement.id in before else 201
 
 
 @bp.put("/mediators/<int:mediator_id>/availability")
+@operation(
+    operation_id="setAvailability",
+    summary="Replace weekly windows, absences and the pause",
+    description=(
+        "The mediator themselves, coordinators of its pool and admins (a change on the "
+        "mediator's behalf is noted in the audit log)."
+    ),
+    tag="mediators",
+    body=schemas.AvailabilityInput,
+    answers={"200": Answer("The availability now stored.", schemas.Availability)},
+    errors=WRITE_ERRORS,
+)
 @login_required
 def set_availability(mediator_id: int):
     session, mediator = _load(mediator_id, "self_or_manage")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("weekly", "absences", "paused_until"))
-    v.required(data, ("weekly", "absences"))
-    weekly: list[registry.Window] = []
-    for index, item in enumerate(v.array(data.get("weekly"), "weekly", max_items=MAX_WEEKLY) or []):
-        path = f"weekly[{index}]"
-        if v.object(item, path, WINDOW_FIELDS) is INVALID:
-            continue
-        v.required(item, WINDOW_FIELDS, path)
-        weekday = v.integer(item.get("weekday"), f"{path}.weekday", minimum=0, maximum=6)
-        start = v.clock(item.get("start"), f"{path}.start")
-        end = v.clock(item.get("end"), f"{path}.end")
-        if start and end:
-            if start >= end:
-                v.fail(f"{path}.end", "Must be after start.")
-            elif weekday is not INVALID:
-                weekly.append(registry.Window(weekday, start, end))
-    absences: list[registry.AbsenceValue] = []
-    items = v.array(data.get("absences"), "absences", max_items=MAX_ABSENCES) or []
-    for index, item in enumerate(items):
-        path = f"absences[{index}]"
-        if v.object(item, path, ABSENCE_FIELDS) is INVALID:
-            continue
-        v.required(item, ("start_date", "end_date"), path)
-        start_date = v.day(item.get("start_date"), f"{path}.start_date")
-        end_date = v.day(item.get("end_date"), f"{path}.end_date")
-        note = v.text(
-            item.get("note"), f"{path}.note", max_length=200, nullable=True, multiline=True
-        )
-        if start_date and end_date:
-            if start_date > end_date:
-                v.fail(f"{path}.end_date", "Must not be before start_date.")
-            elif note is not INVALID:
-                absences.append(registry.AbsenceValue(start_date, end_date, note))
-    paused_until = v.day(data.get("paused_until"), "paused_until", nullable=True)
-    v.check()
-    try:
-        registry.set_availability(
-            session, actor=_actor(), mediator=mediator, weekly=weekly, absences=absences,
-            paused_until=paused_until, now=utcnow(),
-        )  # fmt: skip
-    except ServiceError as exc:
-        _service_error(session, exc)
-    except IntegrityError:
-        _conflict(session)
-    _commit(session)
-    return availability_json(mediator)
+    body = parse_body(schemas.AvailabilityInput)
+    weekly = [registry.Window(w.weekday, w.start, w.end) for w in body.weekly]
+    absences = [registry.AbsenceValue(a.start_date, a.end_date, a.note) for a in body.absences]
+    call(
+        session,
+        lambda: registry.set_availability(
+            session, actor=actor(), mediator=mediator, weekly=weekly, absences=absences,
+            paused_until=body.paused_until, now=utcnow(),
+        ),
+    )  # fmt: skip
+    commit(session)
+    return schemas.Availability.of(mediator).dump()
 
 
 @bp.get("/mediators/<int:mediator_id>/deployability")
+@operation(
+    operation_id="getDeployability",
+    summary="Whether the mediator can be deployed on a day, with every reason why not",
+    description=("Whoever may read the mediator. The same rule as the pages and matching."),
+    tag="mediators",
+    query=schemas.DeployabilityQuery,
+    answers={"200": Answer("The answer.", schemas.Deployability)},
+    errors=("400", "401", "403", "404"),
+)
 @login_required
 def get_deployability(mediator_id: int):
     session, mediator = _load(mediator_id, "read")
-    query = QueryArgs()
-    on = query_date(query, "on")
-    query.check()
-    on = on or registry.today_in_berlin(utcnow())
+    query = parse_query(schemas.DeployabilityQuery)
+    on = query.on or registry.today_in_berlin(utcnow())
     result = deployability.check(mediator, deployability.load_context(session), on)
-    return deployability_json(result, on)
+    return schemas.Deployability.of(result, on).dump()

@@ -1,7 +1,7 @@
-"""API v1: requests, candidates, offers and assignments. Described in pool/api/openapi.py.
+"""API v1: requests, candidates, offers and assignments.
 
-Routes are thin: load and authorise through pool/permissions.py (404 unknown, 403 audited),
-validate the JSON body before the database sees it (pool/api/helpers.py), call the services
+Routes are thin: load and authorise through pool/permissions.py (404 unknown, 403 audited), parse
+the JSON body through its schema (pool/schemas/requests.py, offers.py), call the services
 (pool/services/requests.py, booking.py, candidates.py), commit once. The pool's intake rules
 answer 422 with every reason (``fields`` by field, ``reasons`` with their codes); a booking
 conflict answers 409; any other rule of a service 422.
@@ -9,47 +9,35 @@ conflict answers 409; any other rule of a service 422.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import jsonify, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from pool.api import bp
+from pool.api.docs import WRITE_ERRORS, Answer, operation
 from pool.api.helpers import (
-    INVALID,
-    MAX_ID,
     ApiError,
-    QueryArgs,
-    Validator,
-    json_object,
+    IntakeRefusedError,
+    actor,
+    call,
+    commit,
+    invalid,
     list_response,
-    optional_json_object,
-    page_request,
+    page_of,
     paginate,
-    query_moment,
-)
-from pool.api.serializers import (
-    assignment_json,
-    candidates_json,
-    offer_json,
-    request_json,
+    parse_body,
+    parse_query,
+    refusal,
 )
 from pool.db import db_session, utcnow
+from pool.enums import Role
 from pool.i18n import BERLIN
-from pool.models import Mediator, Office, User, pool_sharing
-from pool.models.requests import (
-    OFFER_STATUSES,
-    OUTCOMES,
-    REQUEST_STATUSES,
-    Assignment,
-    InterpretingRequest,
-    Offer,
-)
+from pool.models import Mediator, Office, pool_sharing
+from pool.models.requests import Assignment, InterpretingRequest, Offer
 from pool.pagecache import kept
 from pool.permissions import (
     deny,
@@ -60,57 +48,19 @@ from pool.permissions import (
     request_access,
     roles_required,
 )
-from pool.services import ServiceError, booking
+from pool.schemas import offers as offer_schemas
+from pool.schemas import requests as schemas
+from pool.services import booking
 from pool.services import requests as intake
-from pool.services.booking import BookingConflict
 from pool.services.candidates import candidates_for
-from pool.services.requests import IntakeRefused
 
-T = TypeVar("T")
-
-# Fields of POST /requests (docs/api.md) and their checks; the pool's rules come from the service.
-TEXT_FIELDS = (
-    "language",
-    "dialect",
-    "mode",
-    "municipality",
-    "address",
-    "domain",
-    "setting",
-    "gender_preference",
-    "urgent_reason",
-    "case_ref",
-    "notes",
-)
-MULTILINE_FIELDS = frozenset({"address", "urgent_reason", "notes"})
-BOOL_FIELDS = ("gender_required", "urgent", "professional_present")
-CREATE_FIELDS = ("office_id", *TEXT_FIELDS, *BOOL_FIELDS, "starts_at", "duration_minutes")
-# PATCH changes what the service lets change; the other request fields are refused by the service
-# with its explanation (cancel and ask again).
-CHANGE_FIELDS = tuple(sorted(intake.CHANGEABLE_FIELDS))
-PATCH_FIELDS = (*CREATE_FIELDS[1:], "whole_series")
-MAX_OFFER_MEDIATORS = 50
-MAX_EXPIRY_MINUTES = 60 * 24 * 30
-MAX_DURATION_REPORTED = 600
-MAX_TRAVEL_KM = 1000
 # Where a service's ``field`` is named differently in a body.
 SERVICE_FIELD_PATHS = {"rating": "feedback.rating", "feedback": "feedback.text"}
+_ACTION_ERRORS = (*WRITE_ERRORS, "409")
 
 
-# --- errors and commits ---------------------------------------------------------------------------
-
-
-class IntakeRefusedError(ApiError):
-    """422 with every reason of the pool's intake rules: texts in ``message``, by field in
-    ``fields``, and ``reasons`` with their codes for programs."""
-
-    def __init__(self, exc: IntakeRefused) -> None:
-        fields: dict[str, list[str]] = {}
-        for reason in exc.reasons:
-            if reason.field:
-                fields.setdefault(reason.field, []).append(reason.text)
-        super().__init__(422, exc.message, fields=fields or None)
-        self.reasons = [{"code": r.code, "field": r.field, "message": r.text} for r in exc.reasons]
+def _refused(exc: Exception) -> ApiError | None:
+    return refusal(exc, SERVICE_FIELD_PATHS)
 
 
 @bp.errorhandler(IntakeRefusedError)
@@ -122,86 +72,12 @@ def _intake_refused(exc: IntakeRefusedError):
     return jsonify({"error": body}), 422
 
 
-def _actor() -> User:
-    """The signed-in user itself (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+def _assignment(assignment: Assignment, view: str) -> dict[str, Any]:
+    return offer_schemas.Assignment.of(assignment, view=view).dump()
 
 
-def _call(session: Session, action: Callable[[], T]) -> T:
-    """Run a service step; its refusals become API errors with nothing of it left."""
-    try:
-        return action()
-    except IntakeRefused as exc:
-        session.rollback()
-        raise IntakeRefusedError(exc) from None
-    except BookingConflict as exc:
-        session.rollback()
-        raise ApiError(409, exc.message) from None
-    except ServiceError as exc:
-        session.rollback()
-        path = SERVICE_FIELD_PATHS.get(exc.field or "", exc.field)
-        raise ApiError(422, exc.message, fields={path: [exc.message]} if path else None) from None
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(
-            409, "The change conflicts with another change made at the same time."
-        ) from None
-
-
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(
-            409, "The change conflicts with another change made at the same time."
-        ) from None
-
-
-# --- reading bodies -------------------------------------------------------------------------------
-
-
-def _request_values(v: Validator, data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """The request fields of ``names`` present in ``data``, with their JSON types checked; codes,
-    ranges and the pool's rules are the service's (they come back as reasons)."""
-    values: dict[str, Any] = {}
-    for name in names:
-        if name not in data:
-            continue
-        raw = data[name]
-        if name in TEXT_FIELDS:
-            value = v.text(
-                raw, name, max_length=intake.TEXT_LIMITS[name], nullable=True,
-                multiline=name in MULTILINE_FIELDS,
-            )  # fmt: skip
-        elif name in BOOL_FIELDS:
-            value = None if raw is None else v.boolean(raw, name)
-        elif name == "starts_at":
-            value = v.timestamp(raw, name, nullable=True)
-        else:  # duration_minutes
-            value = v.integer(raw, name, minimum=0, maximum=MAX_ID, nullable=True)
-        values[name] = value
-    return values
-
-
-def _reason(v: Validator, data: dict[str, Any], *, required: bool) -> Any:
-    if required:
-        v.required(data, ("reason",))
-    if "reason" not in data:
-        return None
-    return v.text(
-        data["reason"], "reason", max_length=booking.MAX_REASON, nullable=not required,
-        multiline=True,
-    )  # fmt: skip
-
-
-def _reason_body(*, required: bool) -> str | None:
-    data = json_object() if required else optional_json_object()
-    v = Validator()
-    v.known_fields(data, ("reason",))
-    reason = _reason(v, data, required=required)
-    v.check()
-    return reason
+def _offer(offer: Offer) -> dict[str, Any]:
+    return offer_schemas.Offer.of(offer).dump()
 
 
 def _mediator_pool_ids(session: Session, item: InterpretingRequest) -> set[int]:
@@ -213,21 +89,23 @@ def _mediator_pool_ids(session: Session, item: InterpretingRequest) -> set[int]:
 
 
 def _mediators(
-    v: Validator, session: Session, item: InterpretingRequest, ids: list[int], path: str
+    session: Session, item: InterpretingRequest, ids: list[int], path: str
 ) -> list[Mediator]:
     """The mediators of ``ids`` that may serve the request's pool; others are field errors."""
     allowed = _mediator_pool_ids(session, item)
     found = {m.id: m for m in session.scalars(select(Mediator).where(Mediator.id.in_(ids)))}
-    result = []
+    result, fields = [], {}
     for index, mediator_id in enumerate(ids):
         mediator = found.get(mediator_id)
         where = f"{path}[{index}]" if path == "mediator_ids" else path
         if mediator is None:
-            v.fail(where, "No such mediator.")
+            fields[where] = ["No such mediator."]
         elif mediator.pool_id not in allowed:
-            v.fail(where, "Not a mediator of the request's pool or of a pool sharing with it.")
+            fields[where] = ["Not a mediator of the request's pool or of a pool sharing with it."]
         else:
             result.append(mediator)
+    if fields:
+        raise invalid(fields)
     return result
 
 
@@ -246,21 +124,21 @@ def _view(session: Session, item: InterpretingRequest) -> dict[str, Any]:
     access = request_access(session, current_user, item)
     if access == "mediator":
         mediator = own_mediator(session, current_user)
-        return request_json(item, view="mediator", mediator_id=mediator.id if mediator else None)
-    return request_json(item, view="office" if access == "office" else "manage")
+        view = schemas.Request.of(
+            item, view="mediator", mediator_id=mediator.id if mediator else None
+        )
+    else:
+        view = schemas.Request.of(item, view="office" if access == "office" else "manage")
+    return view.dump()
 
 
-def _office_for_request(v: Validator, session: Session, raw: Any) -> Office | None:
-    office_id = v.integer(raw, "office_id", minimum=1, maximum=MAX_ID)
-    if office_id is INVALID:
-        return None
+def _office_for_request(session: Session, office_id: int) -> Office:
     office = session.get(Office, office_id)
     if office is None:
-        v.fail("office_id", "No such office.")
-        return None
+        raise invalid({"office_id": ["No such office."]})
     user = current_user
     if not (
-        user.has_role("admin")
+        user.has_role(Role.ADMIN)
         or office.pool_id in user.coordinated_pool_ids
         or office.id in user.caseworker_office_ids
     ):
@@ -269,27 +147,40 @@ def _office_for_request(v: Validator, session: Session, raw: Any) -> Office | No
 
 
 @bp.post("/requests")
-@roles_required("caseworker", "coordinator", "admin")
+@operation(
+    operation_id="createRequest",
+    summary="Ask for an interpreter",
+    description=(
+        "Caseworkers for their own office, coordinators for any office of their pool (e.g. "
+        "a request taken by phone), admins for any office. The pool's intake rules are "
+        "checked (excluded settings, sign languages, medical appointments, the minimum lead"
+        " time in working days unless urgent, the professional's presence, a pseudonymous "
+        "case reference); a refusal is a 422 with every reason and where to turn instead. "
+        "The number of candidates at intake is stored; an urgent request alerts the "
+        "coordination."
+    ),
+    tag="requests",
+    body=schemas.RequestCreate,
+    answers={"201": Answer("Created.", schemas.Request, headers=("Location",))},
+    errors=("400", "401", "403", "409", "415", "422"),
+    intake=True,
+)
+@roles_required(Role.CASEWORKER, Role.COORDINATOR, Role.ADMIN)
 def create_request():
     session = db_session()
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, CREATE_FIELDS)
-    v.required(data, ("office_id",))
-    office = _office_for_request(v, session, data["office_id"]) if "office_id" in data else None
-    values = _request_values(v, data, CREATE_FIELDS[1:])
-    v.check()
-    assert office is not None
-    created = _call(
+    body = parse_body(schemas.RequestCreate)
+    office = _office_for_request(session, body.office_id)
+    created = call(
         session,
         lambda: intake.create_request(
-            session, actor=_actor(), office=office, values=values, now=utcnow()
+            session, actor=actor(), office=office, values=body.values(), now=utcnow()
         ),
+        _refused,
     )
-    _commit(session)
+    commit(session)
     item = created[0]
     return (
-        request_json(item, view="manage"),
+        schemas.Request.of(item, view="manage").dump(),
         201,
         {"Location": url_for("api.get_request", request_id=item.id)},
     )
@@ -306,19 +197,26 @@ def _moment_bound(value: date | datetime | None, *, end: bool) -> datetime | Non
 
 
 @bp.get("/requests")
+@operation(
+    operation_id="listRequests",
+    summary="Requests of the caller's office or pools",
+    description=(
+        "Caseworkers see their office's requests, coordinators their pools' requests, "
+        "admins all; others get 403. Mediators see the requests they are offered through "
+        "`GET /offers`."
+    ),
+    tag="requests",
+    query=schemas.RequestQuery,
+    answers={"200": Answer("One page of requests.", schemas.Request, page=True)},
+    errors=("400", "401", "403"),
+)
 @login_required
 def list_requests():
     session = db_session()
-    query = QueryArgs()
-    page = page_request(query, "requests")
-    status = query.choice("status", REQUEST_STATUSES)
-    start = query_moment(query, "from")
-    end = query_moment(query, "to")
-    office_id = query.integer("office_id")
-    query.check()
+    query = parse_query(schemas.RequestQuery, kind="requests")
     user = current_user
     stmt = select(InterpretingRequest).options(*_request_options())
-    if not user.has_role("admin"):
+    if not user.has_role(Role.ADMIN):
         pools, offices = user.coordinated_pool_ids, user.caseworker_office_ids
         if not pools and not offices:
             deny()
@@ -328,19 +226,30 @@ def list_requests():
                 InterpretingRequest.office_id.in_(sorted(offices)),
             )
         )
-    if status:
-        stmt = stmt.where(InterpretingRequest.status == status)
-    if start is not None:
-        stmt = stmt.where(InterpretingRequest.starts_at >= _moment_bound(start, end=False))
-    if end is not None:
-        stmt = stmt.where(InterpretingRequest.starts_at < _moment_bound(end, end=True))
-    if office_id is not None:
-        stmt = stmt.where(InterpretingRequest.office_id == office_id)
-    rows, next_cursor = paginate(session, stmt, InterpretingRequest.id, page)
+    if query.status:
+        stmt = stmt.where(InterpretingRequest.status == query.status)
+    if query.start is not None:
+        stmt = stmt.where(InterpretingRequest.starts_at >= _moment_bound(query.start, end=False))
+    if query.end is not None:
+        stmt = stmt.where(InterpretingRequest.starts_at < _moment_bound(query.end, end=True))
+    if query.office_id is not None:
+        stmt = stmt.where(InterpretingRequest.office_id == query.office_id)
+    rows, next_cursor = paginate(session, stmt, InterpretingRequest.id, page_of(query, "requests"))
     return list_response(rows, lambda r: _view(session, r), next_cursor)
 
 
 @bp.get("/requests/<int:request_id>")
+@operation(
+    operation_id="getRequest",
+    summary="One request with its status and assignment",
+    description=(
+        "Caseworkers of its office, coordinators of its pool, admins, and a mediator it is "
+        "or was offered or assigned to (without `case_ref` and `notes`)."
+    ),
+    tag="requests",
+    answers={"200": Answer("The request.", schemas.Request)},
+    errors=("401", "403", "404"),
+)
 @login_required
 def get_request(request_id: int):
     session = db_session()
@@ -349,164 +258,212 @@ def get_request(request_id: int):
 
 
 @bp.patch("/requests/<int:request_id>")
+@operation(
+    operation_id="updateRequest",
+    summary="Change time, duration, place or notes",
+    description=(
+        "Caseworkers of its office, coordinators of its pool, admins; only while it is "
+        "`open`, `offered` or `assigned` and has not begun (else 422). An assigned mediator"
+        " is told, and asked again if the time or place changes."
+    ),
+    tag="requests",
+    body=schemas.RequestUpdate,
+    answers={"200": Answer("The changed request.", schemas.Request)},
+    errors=_ACTION_ERRORS,
+    intake=True,
+)
 @login_required
 def update_request(request_id: int):
     session = db_session()
     item = load_request(session, current_user, request_id, need="office_or_manage")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, PATCH_FIELDS)
-    values = _request_values(v, data, CHANGE_FIELDS)
-    # Fields that cannot change go to the service, which explains what to do instead.
-    values.update({name: data[name] for name in data if name in CREATE_FIELDS[1:]
-                   and name not in intake.CHANGEABLE_FIELDS})  # fmt: skip
-    whole_series = (
-        v.boolean(data["whole_series"], "whole_series") if "whole_series" in data else False
-    )
-    v.check()
-    _call(
+    body = parse_body(schemas.RequestUpdate)
+    call(
         session,
         lambda: intake.change_request(
-            session, actor=_actor(), request=item, values=values, now=utcnow(),
-            whole_series=bool(whole_series),
+            session, actor=actor(), request=item, values=body.values(), now=utcnow(),
+            whole_series=body.whole_series,
         ),
+        _refused,
     )  # fmt: skip
-    _commit(session)
+    commit(session)
+    session.refresh(item)
+    return _view(session, item)
+
+
+def _request_action(request_id: int, need: str, action: Any) -> dict[str, Any]:
+    """Load the request, read the reason, run ``action(session, item, reason)``, commit."""
+    session = db_session()
+    item = load_request(session, current_user, request_id, need=need)
+    body = parse_body(offer_schemas.ReasonInput)
+    call(session, lambda: action(session, item, body.reason), _refused)
+    commit(session)
     session.refresh(item)
     return _view(session, item)
 
 
 @bp.post("/requests/<int:request_id>/cancel")
+@operation(
+    operation_id="cancelRequest",
+    summary="Cancel a request",
+    description=(
+        "Caseworkers of its office, coordinators of its pool, admins. A confirmed mediator "
+        "is told; pending offers are withdrawn. Within the pool's short-notice window the "
+        "cancellation is flagged. 409 when it is no longer open or assigned."
+    ),
+    tag="requests",
+    body=offer_schemas.ReasonInput,
+    answers={"200": Answer("The cancelled request.", schemas.Request)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def cancel_request(request_id: int):
-    session = db_session()
-    item = load_request(session, current_user, request_id, need="office_or_manage")
-    reason = _reason_body(required=True)
-    _call(
-        session,
-        lambda: booking.cancel_request(
-            session, actor=_actor(), request=item, reason=reason, now=utcnow()
+    return _request_action(
+        request_id,
+        "office_or_manage",
+        lambda session, item, reason: booking.cancel_request(
+            session, actor=actor(), request=item, reason=reason, now=utcnow()
         ),
     )
-    _commit(session)
-    session.refresh(item)
-    return _view(session, item)
 
 
 @bp.post("/requests/<int:request_id>/unfillable")
+@operation(
+    operation_id="markRequestUnfillable",
+    summary="Mark a request as unfillable",
+    description=(
+        "Coordinators of its pool and admins, while it is `open` or `offered` (else 409). "
+        "Pending offers are withdrawn; the office is told so it can look elsewhere in time."
+    ),
+    tag="requests",
+    body=offer_schemas.ReasonInput,
+    answers={"200": Answer("The request, now unfilled.", schemas.Request)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def mark_unfillable(request_id: int):
-    session = db_session()
-    item = load_request(session, current_user, request_id, need="manage")
-    reason = _reason_body(required=True)
-    _call(
-        session,
-        lambda: booking.mark_unfillable(
-            session, actor=_actor(), request=item, reason=reason, now=utcnow()
+    return _request_action(
+        request_id,
+        "manage",
+        lambda session, item, reason: booking.mark_unfillable(
+            session, actor=actor(), request=item, reason=reason, now=utcnow()
         ),
     )
-    _commit(session)
-    session.refresh(item)
-    return _view(session, item)
 
 
 @bp.get("/requests/<int:request_id>/candidates")
+@operation(
+    operation_id="getCandidates",
+    summary="Ranked candidates and the excluded speakers, with reasons",
+    description=(
+        "Coordinators of its pool and admins. Matching of DESIGN.md §5: every hard filter, "
+        "soft scores with the pool's weights, related languages as weaker candidates, "
+        "mediators of pools that share with the request's pool."
+    ),
+    tag="requests",
+    answers={"200": Answer("The candidates.", schemas.Candidates)},
+    errors=("401", "403", "404"),
+)
 @kept
 @login_required
 def get_candidates(request_id: int):
     session = db_session()
     item = load_request(session, current_user, request_id, need="manage")
-    return candidates_json(candidates_for(session, item, utcnow()))
+    return schemas.Candidates.of(candidates_for(session, item, utcnow())).dump()
 
 
 @bp.post("/requests/<int:request_id>/offers")
+@operation(
+    operation_id="makeOffers",
+    summary="Offer a request to one or several mediators",
+    description=(
+        "Coordinators of its pool and admins, while the request is `open` or `offered` "
+        "(else 409). Each mediator is told; the first to accept gets it. 422 for a mediator"
+        " who is not active or is excluded for this case."
+    ),
+    tag="offers",
+    body=offer_schemas.OfferCreate,
+    answers={"201": Answer("The new offers.", offer_schemas.OfferItems)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def make_offers(request_id: int):
     session = db_session()
     item = load_request(session, current_user, request_id, need="manage")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("mediator_ids", "expires_in_minutes"))
-    v.required(data, ("mediator_ids",))
-    ids: list[int] = []
-    raw_ids = (
-        v.array(data["mediator_ids"], "mediator_ids", min_items=1, max_items=MAX_OFFER_MEDIATORS)
-        if "mediator_ids" in data
-        else INVALID
-    )
-    if raw_ids is not INVALID:
-        for index, raw in enumerate(raw_ids):
-            value = v.integer(raw, f"mediator_ids[{index}]", minimum=1, maximum=MAX_ID)
-            if value is not INVALID and value not in ids:
-                ids.append(value)
-    expires = None
-    if "expires_in_minutes" in data:
-        expires = v.integer(
-            data["expires_in_minutes"], "expires_in_minutes", minimum=1,
-            maximum=MAX_EXPIRY_MINUTES, nullable=True,
-        )  # fmt: skip
-    v.check()
-    mediators = _mediators(v, session, item, ids, "mediator_ids")
-    v.check()
-    offers = _call(
+    body = parse_body(offer_schemas.OfferCreate)
+    mediators = _mediators(session, item, body.distinct_ids(), "mediator_ids")
+    offers = call(
         session,
         lambda: booking.make_offers(
-            session, actor=_actor(), request=item, mediators=mediators, now=utcnow(),
-            expires_in_minutes=expires,
+            session, actor=actor(), request=item, mediators=mediators, now=utcnow(),
+            expires_in_minutes=body.expires_in_minutes,
         ),
+        _refused,
     )  # fmt: skip
-    _commit(session)
-    return {"items": [offer_json(offer) for offer in offers]}, 201
+    commit(session)
+    return offer_schemas.OfferItems(items=[offer_schemas.Offer.of(o) for o in offers]).dump(), 201
 
 
 @bp.post("/requests/<int:request_id>/assignment")
+@operation(
+    operation_id="assignDirectly",
+    summary="Assign a mediator directly",
+    description=(
+        "Coordinators of its pool and admins, e.g. after agreeing by phone. 409 when the "
+        "request is already taken or no longer open, or the mediator is booked then (with "
+        "the travel buffer between in-person appointments). Other pending offers are "
+        "withdrawn; the mediator and the office are told."
+    ),
+    tag="assignments",
+    body=offer_schemas.DirectAssignmentInput,
+    answers={"201": Answer("The assignment.", offer_schemas.Assignment)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def assign_directly(request_id: int):
     session = db_session()
     item = load_request(session, current_user, request_id, need="manage")
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("mediator_id", "reason"))
-    v.required(data, ("mediator_id",))
-    mediator_id = (
-        v.integer(data["mediator_id"], "mediator_id", minimum=1, maximum=MAX_ID)
-        if "mediator_id" in data
-        else INVALID
-    )
-    reason = _reason(v, data, required=False)
-    v.check()
-    mediators = _mediators(v, session, item, [mediator_id], "mediator_id")
-    v.check()
-    assignment = _call(
+    body = parse_body(offer_schemas.DirectAssignmentInput)
+    mediator = _mediators(session, item, [body.mediator_id], "mediator_id")[0]
+    assignment = call(
         session,
         lambda: booking.assign_directly(
-            session, actor=_actor(), request=item, mediator=mediators[0], reason=reason,
+            session, actor=actor(), request=item, mediator=mediator, reason=body.reason,
             now=utcnow(),
         ),
+        _refused,
     )  # fmt: skip
-    _commit(session)
+    commit(session)
     session.refresh(assignment)
-    return assignment_json(assignment, view="manage"), 201
+    return _assignment(assignment, "manage"), 201
 
 
 # --- offers ---------------------------------------------------------------------------------------
 
 
 @bp.get("/offers")
+@operation(
+    operation_id="listOffers",
+    summary="Offers: a mediator's own, or those of the coordinator's pools",
+    description=(
+        "Mediators see the offers made to them, coordinators those for requests of their "
+        "pools, admins all; others get 403. Each offer has the request summary (no client "
+        "data)."
+    ),
+    tag="offers",
+    query=offer_schemas.OfferQuery,
+    answers={"200": Answer("One page of offers.", offer_schemas.Offer, page=True)},
+    errors=("400", "401", "403"),
+)
 @login_required
 def list_offers():
     session = db_session()
-    query = QueryArgs()
-    page = page_request(query, "offers")
-    status = query.choice("status", OFFER_STATUSES)
-    request_id = query.integer("request_id")
-    query.check()
+    query = parse_query(offer_schemas.OfferQuery, kind="offers")
     user = current_user
     stmt = select(Offer).options(
         selectinload(Offer.mediator),
         selectinload(Offer.request).selectinload(InterpretingRequest.office),
     )
-    if not user.has_role("admin"):
+    if not user.has_role(Role.ADMIN):
         mediator = own_mediator(session, user)
         scopes = []
         if user.coordinated_pool_ids:
@@ -519,12 +476,12 @@ def list_offers():
         if not scopes:
             deny()
         stmt = stmt.where(or_(*scopes))
-    if status:
-        stmt = stmt.where(Offer.status == status)
-    if request_id is not None:
-        stmt = stmt.where(Offer.request_id == request_id)
-    rows, next_cursor = paginate(session, stmt, Offer.id, page)
-    return list_response(rows, offer_json, next_cursor)
+    if query.status:
+        stmt = stmt.where(Offer.status == query.status)
+    if query.request_id is not None:
+        stmt = stmt.where(Offer.request_id == query.request_id)
+    rows, next_cursor = paginate(session, stmt, Offer.id, page_of(query, "offers"))
+    return list_response(rows, _offer, next_cursor)
 
 
 def _own_mediator_of(session: Session, offer: Offer) -> Mediator:
@@ -534,70 +491,96 @@ def _own_mediator_of(session: Session, offer: Offer) -> Mediator:
 
 
 @bp.post("/offers/<int:offer_id>/accept")
+@operation(
+    operation_id="acceptOffer",
+    summary="Accept an offer",
+    description=(
+        "Only the mediator it is made to, declaring no personal relationship to the case. "
+        "409 when the request is already taken, the offer was withdrawn or has expired, or "
+        "the mediator is booked then. The others' offers are withdrawn."
+    ),
+    tag="offers",
+    body=offer_schemas.AcceptInput,
+    answers={"200": Answer("The assignment.", offer_schemas.Assignment)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def accept_offer(offer_id: int):
     session = db_session()
     offer = load_offer(session, current_user, offer_id, need="own")
     mediator = _own_mediator_of(session, offer)
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("no_conflict_of_interest",))
-    v.required(data, ("no_conflict_of_interest",))
-    declared = (
-        v.boolean(data["no_conflict_of_interest"], "no_conflict_of_interest")
-        if "no_conflict_of_interest" in data
-        else INVALID
-    )
-    if declared is False:
-        v.fail(
-            "no_conflict_of_interest",
-            "Must be true: declare that you have no personal relationship to this case.",
-        )
-    v.check()
-    assignment = _call(
+    parse_body(offer_schemas.AcceptInput)
+    assignment = call(
         session,
         lambda: booking.accept_offer(
             session, mediator=mediator, offer=offer, no_conflict_of_interest=True, now=utcnow()
         ),
+        _refused,
     )
-    _commit(session)
+    commit(session)
     session.refresh(assignment)
-    return assignment_json(assignment, view="mediator")
+    return _assignment(assignment, "mediator")
 
 
 @bp.post("/offers/<int:offer_id>/decline")
+@operation(
+    operation_id="declineOffer",
+    summary="Decline an offer",
+    description=(
+        "Only the mediator it is made to; the reason is optional. 409 when the offer is no "
+        "longer pending."
+    ),
+    tag="offers",
+    body=offer_schemas.OptionalReasonInput,
+    body_required=False,
+    answers={"200": Answer("The declined offer.", offer_schemas.Offer)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def decline_offer(offer_id: int):
     session = db_session()
     offer = load_offer(session, current_user, offer_id, need="own")
     mediator = _own_mediator_of(session, offer)
-    reason = _reason_body(required=False)
-    _call(
+    body = parse_body(offer_schemas.OptionalReasonInput, optional=True)
+    call(
         session,
         lambda: booking.decline_offer(
-            session, mediator=mediator, offer=offer, now=utcnow(), reason=reason
+            session, mediator=mediator, offer=offer, now=utcnow(), reason=body.reason
         ),
+        _refused,
     )
-    _commit(session)
+    commit(session)
     session.refresh(offer)
-    return offer_json(offer)
+    return _offer(offer)
 
 
 @bp.post("/offers/<int:offer_id>/withdraw")
+@operation(
+    operation_id="withdrawOffer",
+    summary="Withdraw an offer",
+    description=(
+        "Coordinators of the request's pool and admins; the mediator is told. 409 when the "
+        "offer is no longer pending."
+    ),
+    tag="offers",
+    body=offer_schemas.EmptyInput,
+    body_required=False,
+    answers={"200": Answer("The withdrawn offer.", offer_schemas.Offer)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def withdraw_offer(offer_id: int):
     session = db_session()
     offer = load_offer(session, current_user, offer_id, need="manage")
-    data = optional_json_object()
-    v = Validator()
-    v.known_fields(data, ())
-    v.check()
-    _call(
-        session, lambda: booking.withdraw_offer(session, actor=_actor(), offer=offer, now=utcnow())
+    parse_body(offer_schemas.EmptyInput, optional=True)
+    call(
+        session,
+        lambda: booking.withdraw_offer(session, actor=actor(), offer=offer, now=utcnow()),
+        _refused,
     )
-    _commit(session)
+    commit(session)
     session.refresh(offer)
-    return offer_json(offer)
+    return _offer(offer)
 
 
 # --- assignments ----------------------------------------------------------------------------------
@@ -622,83 +605,74 @@ def _assignment_side(session: Session, assignment: Assignment, allowed: tuple[st
     raise AssertionError("unreachable")
 
 
-def _load_assignment(session: Session, assignment_id: int) -> Assignment:
-    return load_assignment(session, current_user, assignment_id)
-
-
 @bp.post("/assignments/<int:assignment_id>/cancel")
+@operation(
+    operation_id="cancelAssignment",
+    summary="Cancel an assignment",
+    description=(
+        "Its mediator, or coordinators of the request's pool and admins. The request goes "
+        "back to matching; the other sides are told. Within the short-notice window it is "
+        "flagged, except for a conflict of interest. 409 when it is no longer confirmed."
+    ),
+    tag="assignments",
+    body=offer_schemas.AssignmentCancelInput,
+    answers={"200": Answer("The cancelled assignment.", offer_schemas.Assignment)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def cancel_assignment(assignment_id: int):
     session = db_session()
-    assignment = _load_assignment(session, assignment_id)
+    assignment = load_assignment(session, current_user, assignment_id)
     side = _assignment_side(session, assignment, ("mediator", "coordination"))
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("reason", "conflict_of_interest"))
-    reason = _reason(v, data, required=True)
-    conflict = (
-        v.boolean(data["conflict_of_interest"], "conflict_of_interest")
-        if "conflict_of_interest" in data
-        else False
-    )
-    v.check()
-    _call(
+    body = parse_body(offer_schemas.AssignmentCancelInput)
+    call(
         session,
         lambda: booking.cancel_assignment(
-            session, actor=_actor(), assignment=assignment, side=side, reason=reason,
-            now=utcnow(), conflict_of_interest=bool(conflict),
+            session, actor=actor(), assignment=assignment, side=side, reason=body.reason,
+            now=utcnow(), conflict_of_interest=body.conflict_of_interest,
         ),
+        _refused,
     )  # fmt: skip
-    _commit(session)
+    commit(session)
     session.refresh(assignment)
-    return assignment_json(assignment, view="mediator" if side == "mediator" else "manage")
+    return _assignment(assignment, "mediator" if side == "mediator" else "manage")
 
 
 @bp.post("/assignments/<int:assignment_id>/complete")
+@operation(
+    operation_id="completeAssignment",
+    summary="Report how an assignment went",
+    description=(
+        "Caseworkers of the office (with optional feedback) and its mediator (with travel) "
+        "each report once, after the start; the assignment is completed when the office has"
+        " reported. Differences are shown to the coordination. 409 when this side has "
+        "reported already or the assignment was cancelled."
+    ),
+    tag="assignments",
+    body=offer_schemas.CompletionInput,
+    answers={"200": Answer("The assignment with the report.", offer_schemas.Assignment)},
+    errors=_ACTION_ERRORS,
+)
 @login_required
 def complete_assignment(assignment_id: int):
     session = db_session()
-    assignment = _load_assignment(session, assignment_id)
+    assignment = load_assignment(session, current_user, assignment_id)
     side = _assignment_side(session, assignment, ("mediator", "office"))
-    data = json_object()
-    v = Validator()
-    v.known_fields(data, ("outcome", "duration_minutes", "travel_km", "feedback"))
-    v.required(data, ("outcome",))
-    outcome = v.choice(data["outcome"], "outcome", OUTCOMES) if "outcome" in data else INVALID
-    duration = v.integer(
-        data.get("duration_minutes"), "duration_minutes", minimum=0,
-        maximum=MAX_DURATION_REPORTED, nullable=True,
-    )  # fmt: skip
-    travel_km = None
-    if "travel_km" in data:
-        if side != "mediator":
-            v.fail("travel_km", "Only the mediator reports travel.")
-        else:
-            travel_km = v.integer(
-                data["travel_km"], "travel_km", minimum=0, maximum=MAX_TRAVEL_KM, nullable=True
-            )
-    rating, text = None, None
-    if "feedback" in data and data["feedback"] is not None:
-        if side != "office":
-            v.fail("feedback", "Only the office gives feedback.")
-        elif v.object(data["feedback"], "feedback", ("rating", "text")) is not INVALID:
-            feedback = data["feedback"]
-            v.required(feedback, ("rating",), "feedback")
-            if "rating" in feedback:
-                rating = v.integer(feedback["rating"], "feedback.rating", minimum=1, maximum=5)
-            text = v.text(
-                feedback.get("text"), "feedback.text", max_length=booking.MAX_FEEDBACK,
-                nullable=True, multiline=True,
-            )  # fmt: skip
-    v.check()
-    _call(
+    body = parse_body(offer_schemas.CompletionInput)
+    problems = body.side_problems(side)
+    if problems:
+        raise invalid(problems)
+    feedback = body.feedback
+    call(
         session,
         lambda: booking.report_outcome(
-            session, actor=_actor(), assignment=assignment, side="office" if side == "office"
-            else "mediator", outcome=outcome, duration_minutes=duration, now=utcnow(),
-            travel_km=travel_km, rating=rating, feedback=text,
+            session, actor=actor(), assignment=assignment, side=side, outcome=body.outcome,
+            duration_minutes=body.duration_minutes, now=utcnow(), travel_km=body.travel_km,
+            rating=feedback.rating if feedback else None,
+            feedback=feedback.text if feedback else None,
         ),
+        _refused,
     )  # fmt: skip
-    _commit(session)
+    commit(session)
     session.refresh(assignment)
-    return assignment_json(assignment, view=side)
+    return _assignment(assignment, side)

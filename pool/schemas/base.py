@@ -234,7 +234,9 @@ def OptionalText(max_length: int, *, multiline: bool = False) -> Any:  # noqa: N
 
 
 def Whole(minimum: int, maximum: int) -> Any:  # noqa: N802
-    return Annotated[int, BeforeValidator(check_integer(minimum, maximum)), Field(ge=minimum, le=maximum)]
+    return Annotated[
+        int, BeforeValidator(check_integer(minimum, maximum)), Field(ge=minimum, le=maximum)
+    ]
 
 
 def OptionalWhole(minimum: int, maximum: int) -> Any:  # noqa: N802
@@ -248,7 +250,9 @@ def Choice(enum: type[StrEnum], members: Iterable[StrEnum] | None = None) -> Any
     """One code of ``enum`` (or of its ``members`` only)."""
     values = [m.value for m in (members if members is not None else enum)]
     return Annotated[
-        enum, BeforeValidator(check_choice(values)), WithJsonSchema({"type": "string", "enum": values})
+        enum,
+        BeforeValidator(check_choice(values)),
+        WithJsonSchema({"type": "string", "enum": values}),
     ]
 
 

@@ -26,9 +26,7 @@ def _known_language(value: Any) -> str:
     return value
 
 
-LanguageCode = Annotated[
-    str, BeforeValidator(_known_language), WithJsonSchema({"type": "string"})
-]
+LanguageCode = Annotated[str, BeforeValidator(_known_language), WithJsonSchema({"type": "string"})]
 
 
 # --- query parameters -----------------------------------------------------------------------------
@@ -36,7 +34,11 @@ LanguageCode = Annotated[
 
 def query_integer(minimum: int, maximum: int):
     def run(raw: Any) -> int:
-        if not isinstance(raw, str) or not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+        if (
+            not isinstance(raw, str)
+            or not _DIGITS.fullmatch(raw)
+            or not minimum <= int(raw) <= maximum
+        ):
             raise problem(f"Must be a whole number from {minimum} to {maximum}.")
         return int(raw)
 
@@ -87,7 +89,9 @@ class ListQuery(Query):
     limit: Annotated[
         int,
         BeforeValidator(query_integer(1, MAX_LIMIT)),
-        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        WithJsonSchema(
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+        ),
     ] = Field(default=DEFAULT_LIMIT, **doc("Page size.", "Seitengröße."))
     cursor: Annotated[
         int | None,

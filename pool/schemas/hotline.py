@@ -28,7 +28,9 @@ def _hotline_language(value: Any) -> str:
     return value
 
 
-HotlineLanguage = Annotated[str, BeforeValidator(_hotline_language), WithJsonSchema({"type": "string"})]
+HotlineLanguage = Annotated[
+    str, BeforeValidator(_hotline_language), WithJsonSchema({"type": "string"})
+]
 
 
 class HotlineQuery(Query):

@@ -105,7 +105,8 @@ class SelfProfile(Body):
         ),
     )
     municipalities: TextList(MAX_MUNICIPALITIES, MUNICIPALITY_LENGTH) = Field(
-        default=[], **doc("Municipalities served (names).", "Gemeinden, in denen die Person dolmetscht.")
+        default=[],
+        **doc("Municipalities served (names).", "Gemeinden, in denen die Person dolmetscht."),
     )
     travel_km: Count = Field(
         default=None,
@@ -145,7 +146,8 @@ class MediatorProfile(SelfProfile):
     email: Email
     kind: Choice(MediatorKind)
     employing_office_id: OptionalId = Field(
-        default=None, **doc("Staff members: the employing office.", "Mitarbeitende: die Dienststelle.")
+        default=None,
+        **doc("Staff members: the employing office.", "Mitarbeitende: die Dienststelle."),
     )
     supervisor_release_by: OptionalText(NAME_LENGTH) = Field(
         default=None,
@@ -256,7 +258,9 @@ class TrainingRecordInput(Body):
 
 
 class AcknowledgementInput(Body):
-    guideline_code: Text(CODE_LENGTH) = Field(**doc("Code of a guideline.", "Code einer Richtlinie."))
+    guideline_code: Text(CODE_LENGTH) = Field(
+        **doc("Code of a guideline.", "Code einer Richtlinie.")
+    )
 
 
 class AvailabilityWindow(Body):
@@ -289,7 +293,8 @@ class AvailabilityInput(Body):
     weekly: list[AvailabilityWindow] = Field(max_length=MAX_WEEKLY)
     absences: list[Absence] = Field(max_length=MAX_ABSENCES)
     paused_until: OptionalDay = Field(
-        default=None, **doc("`YYYY-MM-DD`; absent or null ends a pause.", "Pause bis; leer beendet sie.")
+        default=None,
+        **doc("`YYYY-MM-DD`; absent or null ends a pause.", "Pause bis; leer beendet sie."),
     )
 
 
@@ -315,7 +320,9 @@ class MediatorQuery(ListQuery):
 class DeployabilityQuery(Query):
     on: Day = Field(
         default=None,
-        **doc("The day, `YYYY-MM-DD`; default today (Europe/Berlin).", "Der Tag; vorgegeben: heute."),
+        **doc(
+            "The day, `YYYY-MM-DD`; default today (Europe/Berlin).", "Der Tag; vorgegeben: heute."
+        ),
     )
 
 
@@ -339,9 +346,7 @@ class Checks(Read):
 class TrainingRecord(Read):
     training_code: str
     completed_on: date
-    expires_on: date | None = Field(
-        **doc("Null: does not expire.", "Leer: läuft nicht ab.")
-    )
+    expires_on: date | None = Field(**doc("Null: does not expire.", "Leer: läuft nicht ab."))
 
     @classmethod
     def of(cls, record: Any) -> TrainingRecord:
@@ -413,7 +418,9 @@ class Mediator(Read):
     languages: list[MediatorLanguage]
     domains: list[str]
     modes: list[Mode]
-    municipalities: list[str] = Field(**doc("Municipalities served (names).", "Gemeinden, in denen die Person dolmetscht."))
+    municipalities: list[str] = Field(
+        **doc("Municipalities served (names).", "Gemeinden, in denen die Person dolmetscht.")
+    )
     travel_km: int | None
     monthly_cap: int | None = Field(
         **doc(

@@ -96,13 +96,12 @@ class DirectAssignmentInput(Body):
 
 
 class AcceptInput(Body):
-    no_conflict_of_interest: Annotated[Flag, WithJsonSchema({"type": "boolean", "enum": [True]})] = (
-        Field(
-            **doc(
-                "Must be true: the mediator declares they have no personal relationship to the "
-                "case.",
-                "Die Person erklärt, keine persönliche Beziehung zum Fall zu haben.",
-            )
+    no_conflict_of_interest: Annotated[
+        Flag, WithJsonSchema({"type": "boolean", "enum": [True]})
+    ] = Field(
+        **doc(
+            "Must be true: the mediator declares they have no personal relationship to the case.",
+            "Die Person erklärt, keine persönliche Beziehung zum Fall zu haben.",
         )
     )
 

@@ -38,9 +38,7 @@ class Counts(Read):
             "Nicht besetzbar oder am Ende ohne Person.",
         )
     )
-    cancelled: Count = Field(
-        **doc("Cancelled by the office or the coordination.", "Abgesagt.")
-    )
+    cancelled: Count = Field(**doc("Cancelled by the office or the coordination.", "Abgesagt."))
     cancelled_by_office: Count
     without_candidates: Count = Field(
         **doc("Unmet demand: no suitable mediator at intake.", "Beim Eingang ohne passende Person.")
@@ -68,9 +66,7 @@ class MonthCounts(Counts):
 class IndicatorSummary(Counts):
     model_config = ConfigDict(populate_by_name=True)
 
-    start: str = Field(
-        alias="from", **doc("First day (YYYY-MM-DD, Europe/Berlin).", "Erster Tag.")
-    )
+    start: str = Field(alias="from", **doc("First day (YYYY-MM-DD, Europe/Berlin).", "Erster Tag."))
     end: str = Field(alias="to", **doc("Last day, inclusive.", "Letzter Tag, eingeschlossen."))
     cancelled_by_coordination: Count
     cancelled_short_notice: Count
@@ -84,11 +80,15 @@ class IndicatorSummary(Counts):
     median_lead_time_minutes: Minutes = Field(
         **doc("From creation to the start.", "Vom Eingang bis zum Beginn.")
     )
-    minutes_volunteers: Count = Field(**doc("Time served by volunteers.", "Zeit der Ehrenamtlichen."))
+    minutes_volunteers: Count = Field(
+        **doc("Time served by volunteers.", "Zeit der Ehrenamtlichen.")
+    )
     minutes_staff: Count = Field(**doc("Time served by staff members.", "Zeit der Mitarbeitenden."))
     client_no_shows: Count
     mediator_no_shows: Count
-    feedback_average: Minutes = Field(**doc("Offices' rating, 1-5.", "Bewertung der Dienststellen."))
+    feedback_average: Minutes = Field(
+        **doc("Offices' rating, 1-5.", "Bewertung der Dienststellen.")
+    )
     feedback_count: Count
     debrief_requests: Count = Field(
         **doc("Debrief requests made (only the number).", "Bitten um Nachgespräch (nur die Zahl).")

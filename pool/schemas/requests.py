@@ -65,7 +65,9 @@ def _text(name: str, english: str | None = None, german: str | None = None, **sc
     multiline = name in ("address", "urgent_reason", "notes")
     field_type = OptionalText(TEXT_LIMITS[name], multiline=multiline)
     if schema:
-        field_type = Annotated[field_type, WithJsonSchema({"maxLength": TEXT_LIMITS[name], **schema})]
+        field_type = Annotated[
+            field_type, WithJsonSchema({"maxLength": TEXT_LIMITS[name], **schema})
+        ]
     return field_type
 
 
@@ -227,7 +229,9 @@ def _moment(raw: Any) -> date | datetime:
     return value
 
 
-_QueryMoment = Annotated[date | datetime | None, BeforeValidator(_moment), WithJsonSchema({"type": "string"})]
+_QueryMoment = Annotated[
+    date | datetime | None, BeforeValidator(_moment), WithJsonSchema({"type": "string"})
+]
 
 
 class RequestQuery(ListQuery):
@@ -251,7 +255,8 @@ class RequestQuery(ListQuery):
         ),
     )
     office_id: QueryId = Field(
-        default=None, **doc("Only the requests of this office.", "Nur Anfragen dieser Dienststelle.")
+        default=None,
+        **doc("Only the requests of this office.", "Nur Anfragen dieser Dienststelle."),
     )
 
 
@@ -401,16 +406,25 @@ class Candidates(Read):
         return cls(
             candidates=[
                 Candidate(
-                    mediator_id=c.mediator_id, name=c.name, score=c.score, reasons=list(c.reasons),
-                    language=c.language_code, level=c.level, related_language=c.related_language,
-                    pool_id=c.pool_id, pending_offer=c.pending_offer,
+                    mediator_id=c.mediator_id,
+                    name=c.name,
+                    score=c.score,
+                    reasons=list(c.reasons),
+                    language=c.language_code,
+                    level=c.level,
+                    related_language=c.related_language,
+                    pool_id=c.pool_id,
+                    pending_offer=c.pending_offer,
                 )  # fmt: skip
                 for c in result.candidates
             ],
             excluded=[
                 Excluded(
-                    mediator_id=e.mediator_id, name=e.name, reasons=list(e.reasons),
-                    reason_codes=list(e.codes), related_language=e.related_language,
+                    mediator_id=e.mediator_id,
+                    name=e.name,
+                    reasons=list(e.reasons),
+                    reason_codes=list(e.codes),
+                    related_language=e.related_language,
                 )  # fmt: skip
                 for e in result.excluded
             ],
