@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pool.schemas.base import MAX_ID, error_fields
+from pool.schemas.common import DEFAULT_LIMIT, MAX_LIMIT, ListQuery, decode_cursor, encode_cursor
 from pool.services import ServiceError
 from pool.services.booking import BookingConflict
 from pool.services.requests import IntakeRefused
-from pool.schemas.common import DEFAULT_LIMIT, MAX_LIMIT, ListQuery, decode_cursor, encode_cursor
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -151,8 +151,9 @@ def call(
         session.rollback()
         raise ApiError(409, CONFLICT_MESSAGE) from None
     except Exception as exc:
-        session.rollback()
+        # Read what the refusal needs before the rollback expires the objects.
         error = refused(exc)
+        session.rollback()
         if error is None:
             raise
         raise error from None

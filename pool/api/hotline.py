@@ -78,7 +78,9 @@ def set_reachable(mediator_id: int):
     until = parse_body(schemas.ReachableInput).until
     now = utcnow()
     if until is None:
-        call(session, lambda: hotline.switch_off(session, actor=actor(), mediator=mediator, now=now))
+        call(
+            session, lambda: hotline.switch_off(session, actor=actor(), mediator=mediator, now=now)
+        )
     else:
         call(
             session,

@@ -143,10 +143,33 @@ def _tidy(node: Any) -> Any:
     return node
 
 
+def _inline_enums(node: Any, enums: dict[str, Any]) -> Any:
+    """The document writes a code list in place, not as a schema of its own."""
+    if isinstance(node, list):
+        return [_inline_enums(item, enums) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref", "")
+    name = ref.rsplit("/", 1)[-1]
+    if name in enums:
+        return {**enums[name], **{k: v for k, v in node.items() if k != "$ref"}}
+    return {k: _inline_enums(v, enums) for k, v in node.items()}
+
+
 def _components(models: list[tuple[type[BaseModel], str]]) -> tuple[dict, dict[Any, Any]]:
     keys, top = models_json_schema(models, ref_template="#/components/schemas/{model}")
-    schemas = {name: _tidy(schema) for name, schema in top.get("$defs", {}).items()}
-    return schemas, {key: _tidy(value) for key, value in keys.items()}
+    defs = top.get("$defs", {})
+    enums = {
+        name: {"type": "string", "enum": schema["enum"]}
+        for name, schema in defs.items()
+        if "enum" in schema and "properties" not in schema
+    }
+    schemas = {
+        name: _tidy(_inline_enums(schema, enums))
+        for name, schema in defs.items()
+        if name not in enums
+    }
+    return schemas, {key: _tidy(_inline_enums(value, enums)) for key, value in keys.items()}
 
 
 # --- operations -----------------------------------------------------------------------------------
@@ -200,9 +223,7 @@ def _query_parameters(spec: Operation) -> list[dict[str, Any]]:
 def _answer(status: str, answer: Any, keys: dict[Any, Any], schemas: dict) -> dict[str, Any]:
     response: dict[str, Any] = {"description": answer.description}
     if answer.headers:
-        response["headers"] = {
-            name: {"schema": {"type": "string"}} for name in answer.headers
-        }
+        response["headers"] = {name: {"schema": {"type": "string"}} for name in answer.headers}
     if answer.schema is None:
         response["content"] = _json({"type": "object"})
         return response
@@ -234,8 +255,7 @@ def _operation(path: str, spec: Operation, keys: dict, schemas: dict) -> dict[st
     operation["tags"] = [spec.tag]
     operation["security"] = [{}] if spec.public else _SIGNED_IN
     parameters = [
-        {"$ref": f"#/components/parameters/{name}"}
-        for name in re.findall(r"{(\w+)}", path)
+        {"$ref": f"#/components/parameters/{name}"} for name in re.findall(r"{(\w+)}", path)
     ]
     parameters += _query_parameters(spec)
     if parameters:

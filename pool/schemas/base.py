@@ -221,8 +221,8 @@ def check_text_list(max_items: int, max_length: int):
 def Text(max_length: int, *, multiline: bool = False) -> Any:  # noqa: N802  (a type)
     return Annotated[
         str,
-        BeforeValidator(check_text(max_length, multiline=multiline)),
         Field(max_length=max_length),
+        BeforeValidator(check_text(max_length, multiline=multiline)),
     ]
 
 
@@ -235,7 +235,7 @@ def OptionalText(max_length: int, *, multiline: bool = False) -> Any:  # noqa: N
 
 def Whole(minimum: int, maximum: int) -> Any:  # noqa: N802
     return Annotated[
-        int, BeforeValidator(check_integer(minimum, maximum)), Field(ge=minimum, le=maximum)
+        int, Field(ge=minimum, le=maximum), BeforeValidator(check_integer(minimum, maximum))
     ]
 
 
@@ -268,24 +268,33 @@ def OptionalChoice(enum: type[StrEnum], members: Iterable[StrEnum] | None = None
 def TextList(max_items: int, max_length: int) -> Any:  # noqa: N802
     return Annotated[
         list[Annotated[str, Field(max_length=max_length)]],
-        BeforeValidator(check_text_list(max_items, max_length)),
         Field(max_length=max_items),
+        BeforeValidator(check_text_list(max_items, max_length)),
     ]
 
 
-Id = Annotated[int, BeforeValidator(check_integer(1, MAX_ID)), Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(check_integer(1, MAX_ID))]
 OptionalId = Annotated[
     Annotated[int, Field(ge=1, le=MAX_ID)] | None,
     BeforeValidator(check_integer(1, MAX_ID, nullable=True)),
 ]
 Flag = Annotated[bool, BeforeValidator(_check_boolean)]
 Email = Annotated[
-    str, BeforeValidator(_check_email), Field(max_length=254, json_schema_extra={"format": "email"})
+    str, Field(max_length=254, json_schema_extra={"format": "email"}), BeforeValidator(_check_email)
 ]
 Day = Annotated[date, BeforeValidator(_nullable(_check_day, False))]
 OptionalDay = Annotated[date | None, BeforeValidator(_nullable(_check_day, True))]
 Timestamp = Annotated[datetime, BeforeValidator(_nullable(_check_timestamp, False))]
 OptionalTimestamp = Annotated[datetime | None, BeforeValidator(_nullable(_check_timestamp, True))]
+_CLOCK_OUT = PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str)
+_CLOCK_SCHEMA = WithJsonSchema(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        "description": "Local time of day (Europe/Berlin), `HH:MM`.",
+    }
+)
+ClockRead = Annotated[time, _CLOCK_OUT, _CLOCK_SCHEMA]
 Clock = Annotated[
     time,
     BeforeValidator(_check_clock),
@@ -390,7 +399,10 @@ def _describe(error: Any) -> tuple[str, str]:
         message = f"Must have at least {ctx['min_length']} entries."
     else:
         message = error["msg"]
-    return (_path(loc) + ctx.get("at", "")) or "body", message
+    path, at = _path(loc), ctx.get("at", "")
+    if path and at and not at.startswith("["):
+        at = "." + at
+    return (path + at) or "body", message
 
 
 def error_fields(exc: ValidationError) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from pool.enums import MediatorKind
+from pool.languages import is_known
 from pool.schemas.base import (
     Body,
     Id,
@@ -18,8 +19,6 @@ from pool.schemas.base import (
     doc,
     problem,
 )
-from pool.schemas.common import LanguageCode
-from pool.languages import is_known
 
 
 def _hotline_language(value: Any) -> str:

@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from pool.enums import Gender, Level, MediatorKind, MediatorStatus, Mode
-from pool.languages import is_known
 from pool.schemas.base import (
     Body,
     Choice,
     Clock,
+    ClockRead,
     Day,
     Email,
     Flag,
@@ -373,8 +373,8 @@ class Acknowledgement(Read):
 
 class AvailabilityWindowRead(Read):
     weekday: int = Field(ge=0, le=6)
-    start: Clock
-    end: Clock
+    start: ClockRead
+    end: ClockRead
 
 
 class AbsenceRead(Read):

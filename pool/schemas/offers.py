@@ -9,7 +9,6 @@ from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from pool.enums import AssignmentStatus, Mode, OfferStatus, Outcome, Setting
 from pool.schemas.base import (
-    MAX_ID,
     Body,
     Choice,
     Flag,

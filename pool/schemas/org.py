@@ -9,7 +9,7 @@ from pydantic import Field
 
 from pool.enums import PoolKind, Role
 from pool.models.org import FEDERAL_STATES
-from pool.schemas.base import OptionalMoment, Read, Text, Body, doc
+from pool.schemas.base import Body, OptionalMoment, Read, Text, doc
 
 TOKEN_NAME_LENGTH = 100
 

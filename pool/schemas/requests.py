@@ -7,14 +7,14 @@ rules, which answer every reason with its code; the schema checks only the JSON 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
-from typing_extensions import Annotated
 
 from pool.enums import Gender, Level, Mode, RequestStatus, Setting
 from pool.schemas.base import (
+    DATE_MESSAGE,
     MAX_ID,
     Body,
     Choice,
@@ -31,11 +31,9 @@ from pool.schemas.base import (
     parse_timestamp,
     problem,
     without_required,
-    DATE_MESSAGE,
 )
 from pool.schemas.common import ListQuery, QueryId
 from pool.schemas.offers import Assignment, CancelSide, OfficeRef
-from pydantic import BeforeValidator
 
 # The longest text of each field of a request (the office's form reads them too).
 TEXT_LIMITS = {
