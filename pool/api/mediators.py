@@ -284,9 +284,9 @@ def update_mediator(mediator_id: int):
         problems = (
             registry.activation_problems(mediator) if body.status == MediatorStatus.ACTIVE else []
         )
-        if isinstance(exc, ServiceError) and exc.field == "status" and problems:
-            if mediator.status == MediatorStatus.APPLIED:
-                return ApiError(422, exc.message, fields={"status": problems})
+        applied = mediator.status == MediatorStatus.APPLIED
+        if isinstance(exc, ServiceError) and exc.field == "status" and problems and applied:
+            return ApiError(422, exc.message, fields={"status": problems})
         return _refused(exc)
 
     call(session, lambda: _apply_update(session, mediator, body, as_self), refused)

@@ -26,6 +26,7 @@ from pool.i18n import gettext as _
 from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, KIND_LABELS, LEVEL_LABELS, MODE_LABELS, STATUS_LABELS
 from pool.models.mediators import GERMAN_LEVELS, LEVELS, STATUSES
+from pool.schemas.mediators import MAX_COUNT
 
 # The button that moves a mediator to a status.
 STATUS_ACTIONS = {
@@ -57,16 +58,17 @@ def no_control_characters(form, field) -> None:
 
 
 def number_in_range(form, field) -> None:
-    if field.data is not None and not 0 <= field.data <= 1000:
+    if field.data is not None and not 0 <= field.data <= MAX_COUNT:
         raise ValidationError(str(NUMBER_MESSAGE))
 
 
 class Number(IntegerField):
-    """A whole number from 0 to 1000, or empty; German messages for anything else."""
+    """A whole number from 0 to MAX_COUNT (the schema's limit), or empty; German messages for
+    anything else."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", [Optional(), number_in_range])
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "min": 0, "max": 1000})
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "min": 0, "max": MAX_COUNT})
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -79,7 +81,9 @@ class Number(IntegerField):
         self.data = int(text)
 
 
-NUMBER_MESSAGE = _l("Bitte geben Sie eine ganze Zahl von 0 bis 1000 ein.")
+NUMBER_MESSAGE = _l(
+    "Bitte geben Sie eine ganze Zahl von %(min)d bis %(max)d ein.", min=0, max=MAX_COUNT
+)
 DATE_MESSAGE = _l("Bitte geben Sie ein gültiges Datum ein, z. B. 31.01.2027.")
 
 

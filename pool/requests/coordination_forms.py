@@ -13,8 +13,8 @@ from pool.admin.forms import CheckboxList, Select, to_int
 from pool.enums import OfferStatus, RequestStatus, Side
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
+from pool.schemas.offers import MAX_REASON
 
-MAX_REASON = 500
 # One minute up to 30 days, as pool/services/booking.py make_offers allows.
 MAX_DEADLINE_MINUTES = 60 * 24 * 30
 
@@ -92,12 +92,14 @@ def _deadline_in_range(form, field) -> None:
 
 
 def _reason(label, *, required: bool):
-    validators = [Length(max=MAX_REASON, message=_l("Höchstens 500 Zeichen."))]
+    validators = [Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))]
     if required:
         validators.insert(0, DataRequired(message=_l("Bitte geben Sie einen Grund an.")))
     else:
         validators.insert(0, Optional())
-    return TextAreaField(label, validators=validators, render_kw={"rows": 2, "maxlength": 500})
+    return TextAreaField(
+        label, validators=validators, render_kw={"rows": 2, "maxlength": MAX_REASON}
+    )
 
 
 class QueueFilterForm(BaseForm):

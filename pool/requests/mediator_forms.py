@@ -12,9 +12,8 @@ from pool.enums import OfferStatus, Outcome
 from pool.forms import BaseForm, choices
 from pool.i18n import lazy_gettext as _l
 from pool.models.requests import OUTCOMES
+from pool.schemas.offers import MAX_REASON
 from pool.selfservice.forms import WholeNumberField
-
-MAX_REASON = 500
 
 # How the mediator says it went (the office's page words them from its side).
 MEDIATOR_OUTCOME_LABELS = {
@@ -33,7 +32,7 @@ OFFER_STATUS_LABELS = {
 
 
 def _reason_field(label, *, required: bool, description=None):
-    validators = [Length(max=MAX_REASON, message=_l("Höchstens 500 Zeichen."))]
+    validators = [Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))]
     if required:
         validators.insert(0, DataRequired(_l("Bitte geben Sie einen Grund an.")))
     else:

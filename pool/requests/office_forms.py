@@ -22,9 +22,10 @@ from pool.i18n import lazy_gettext as _l
 from pool.labels import GENDER_LABELS, MODE_LABELS, SETTING_LABELS
 from pool.languages import languages
 from pool.models.requests import OUTCOMES, SETTINGS
+from pool.schemas.offers import MAX_FEEDBACK, MAX_REASON
+from pool.schemas.requests import TEXT_LIMITS
 from pool.selfservice.forms import DayField, TimeOfDayField, WholeNumberField
-from pool.services.booking import MAX_FEEDBACK, MAX_REASON
-from pool.services.requests import MAX_SERIES, TEXT_LIMITS
+from pool.services.requests import MAX_SERIES
 
 DURATIONS = (30, 45, 60, 90, 120, 150, 180, 240)
 REPEAT_LABELS = {

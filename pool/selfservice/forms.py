@@ -25,6 +25,7 @@ from pool.labels import GENDER_LABELS, MODE_LABELS, WEEKDAY_LABELS
 from pool.labels import LEVEL_DESCRIPTIONS as LEVEL_LABELS
 from pool.languages import languages
 from pool.models.mediators import GERMAN_LEVELS, LEVELS
+from pool.schemas.mediators import MAX_COUNT
 
 MAX_LANGUAGE_ROWS = 20
 MAX_WINDOW_ROWS = 40
@@ -97,7 +98,7 @@ class DayField(StringField):
 class WholeNumberField(StringField):
     """A small whole number in a range; typing letters gives a German error."""
 
-    def __init__(self, label=None, validators=None, *, minimum=0, maximum=1000, **kwargs):
+    def __init__(self, label=None, validators=None, *, minimum=0, maximum=MAX_COUNT, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
         self.minimum, self.maximum = minimum, maximum
@@ -335,11 +336,11 @@ class ProfileForm(BaseForm):
     )
     municipalities = municipalities_field(_l("Orte, an denen Sie dolmetschen"))
     travel_km = WholeNumberField(
-        _l("So weit fahren Sie auch darüber hinaus (Kilometer)"), maximum=1000
+        _l("So weit fahren Sie auch darüber hinaus (Kilometer)"), maximum=MAX_COUNT
     )
     monthly_cap = WholeNumberField(
         _l("Höchstens so viele Einsätze im Monat"),
-        maximum=1000,
+        maximum=MAX_COUNT,
         description=_l("Leer lassen: keine Grenze."),
     )
     gender = Select(

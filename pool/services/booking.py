@@ -58,6 +58,7 @@ from pool.models import (
 from pool.models.requests import OUTCOMES
 from pool.notify import deadline
 from pool.outbox import enqueue
+from pool.schemas.offers import MAX_FEEDBACK, MAX_REASON
 from pool.services import ServiceError
 from pool.services.users import active_coordinators, users_with_role
 from pool.urls import external_url, page_url
@@ -67,8 +68,6 @@ CANCEL_SIDES = (Side.MEDIATOR, Side.OFFICE, Side.COORDINATION)
 OUTCOME_SIDES = (Side.OFFICE, Side.MEDIATOR)
 # Reported durations that differ by more than this are shown to the coordinator.
 DURATION_TOLERANCE_MINUTES = 15
-MAX_REASON = 500
-MAX_FEEDBACK = 2000
 
 
 # Pages the e-mails link to, and the page used until that blueprint exists.

@@ -46,6 +46,8 @@ from pool.models.mediators import (
     level_rank,
 )
 from pool.outbox import enqueue
+from pool.schemas.mediators import MAX_COUNT
+from pool.schemas.mediators import SELF_FIELDS as SELF_SERVICE_FIELDS
 from pool.services import ServiceError
 from pool.services.accounts import normalise_email, send_invitation
 from pool.services.users import active_coordinators, create_user
@@ -64,10 +66,7 @@ class LanguageSkill:
 
 
 # Fields a mediator may change on their own record; coordinators may change all PROFILE_FIELDS.
-SELF_FIELDS = frozenset(
-    {"phone", "languages", "domains", "modes", "municipalities", "travel_km", "monthly_cap",
-     "gender", "german_level"}
-)  # fmt: skip
+SELF_FIELDS = SELF_SERVICE_FIELDS
 PROFILE_FIELDS = SELF_FIELDS | {
     "name", "email", "kind", "employing_office_id", "supervisor_release_by",
     "supervisor_release_until", "notes",
@@ -261,7 +260,7 @@ def _check_scalar(session: Session, mediator: Mediator, name: str, value):
     if (
         name in ("monthly_cap", "travel_km")
         and value is not None
-        and (not isinstance(value, int) or not 0 <= value <= 1000)
+        and (not isinstance(value, int) or not 0 <= value <= MAX_COUNT)
     ):
         raise MediatorError(_("Bitte geben Sie eine Zahl von 0 bis 1000 ein."), name)
     if name == "municipalities":

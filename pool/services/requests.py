@@ -68,6 +68,13 @@ from pool.models.requests import (
     RequestSeries,
 )
 from pool.outbox import enqueue
+from pool.schemas.requests import (  # noqa: F401  (the limits of a request, read here as well)
+    CHANGEABLE_FIELDS,
+    GENDER_PREFERENCES,
+    MAX_DURATION,
+    MIN_DURATION,
+    TEXT_LIMITS,
+)
 from pool.services import ServiceError, booking
 from pool.services.users import active_coordinators
 from pool.urls import page_url
@@ -75,34 +82,14 @@ from pool.workdays import earliest_start
 
 # --- limits and codes ---------------------------------------------------------------------------
 
-MIN_DURATION = 15
-MAX_DURATION = 480
 MAX_SERIES = 26
 MAX_INTERVAL_DAYS = 365
 # Requests (and every date of a series) at most this far ahead.
 MAX_DAYS_AHEAD = 2 * 366
-GENDER_PREFERENCES = (Gender.FEMALE, Gender.MALE)  # docs/api.md
-TEXT_LIMITS = {
-    "language": 8,
-    "dialect": 80,
-    "municipality": 120,
-    "address": 300,
-    "domain": 40,
-    "setting": 30,
-    "mode": 10,
-    "gender_preference": 10,
-    "urgent_reason": 500,
-    "case_ref": 60,
-    "notes": 2000,
-}
 TEXT_FIELDS = tuple(TEXT_LIMITS)
 BOOL_FIELDS = ("gender_required", "urgent", "professional_present")
 ALL_FIELDS = frozenset({*TEXT_FIELDS, *BOOL_FIELDS, "starts_at", "duration_minutes"})
 ALIASES = {"language_code": "language", "domain_code": "domain"}
-CHANGEABLE_FIELDS = frozenset(
-    {"starts_at", "duration_minutes", "mode", "municipality", "address", "notes", "urgent",
-     "urgent_reason"}
-)  # fmt: skip
 # Reasons that depend on the date of one occurrence; in a series they name the date.
 DATE_CODES = frozenset({"lead_time", "start_in_past", "too_far_ahead"})
 CHANGEABLE_STATUSES = (RequestStatus.OPEN, RequestStatus.OFFERED, RequestStatus.ASSIGNED)
