@@ -126,7 +126,9 @@ def _tidy(node: Any) -> Any:
         return [_tidy(item) for item in node]
     if not isinstance(node, dict):
         return node
-    node = {k: _tidy(v) for k, v in node.items() if k not in ("title", "x-description-de")}
+    # Defaults are left out: in a change (PATCH) an absent field stays as it is.
+    dropped = ("title", "x-description-de", "default")
+    node = {k: _tidy(v) for k, v in node.items() if k not in dropped}
     options = node.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})
@@ -135,11 +137,7 @@ def _tidy(node: Any) -> Any:
             merged = {**other, **node, "type": [other["type"], "null"]}
             if "enum" in other:
                 merged["enum"] = [*other["enum"], None]
-            if merged.get("default", 0) is None:
-                merged.pop("default")
             return merged
-    if node.get("default") is None and "default" in node:
-        node.pop("default")
     return node
 
 

@@ -4,9 +4,9 @@ trainings, acknowledgements, availability and deployability."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from pool.enums import Gender, Level, MediatorKind, MediatorStatus, Mode
 from pool.schemas.base import (
@@ -101,7 +101,10 @@ class SelfProfile(Body):
         **doc(
             'Default on creation: `["in_person"]`.',
             "Einsatzarten; vorgegeben: vor Ort.",
-            json_schema_extra={"items": {"type": "string", "enum": [m.value for m in Mode]}},
+            json_schema_extra={
+                "items": {"type": "string", "enum": [m.value for m in Mode]},
+                "minItems": 1,
+            },
         ),
     )
     municipalities: TextList(MAX_MUNICIPALITIES, MUNICIPALITY_LENGTH) = Field(
@@ -331,7 +334,7 @@ class DeployabilityQuery(Query):
 
 class MediatorLanguage(Read):
     code: str
-    level: Level
+    level: Annotated[Level, WithJsonSchema({"type": "string", "enum": list(LANGUAGE_LEVELS)})]
     dialects: list[str]
 
 
@@ -359,7 +362,7 @@ class TrainingRecord(Read):
 
 class Acknowledgement(Read):
     guideline_code: str
-    version: int
+    version: int = Field(ge=1)
     acknowledged_at: Moment
 
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -22,7 +22,7 @@ class Pool(Read):
         json_schema_extra={"enum": sorted(FEDERAL_STATES), "x-description-de": "Bundesland."},
         description="ISO 3166-2:DE subdivision code without the `DE-` prefix.",
     )
-    shares_with: list[int] = Field(
+    shares_with: list[Annotated[int, Field(ge=1)]] = Field(
         **doc(
             "Ids of the pools this pool shares its mediators with.",
             "Die Pools, mit denen dieser Pool seine Personen teilt.",
@@ -56,7 +56,7 @@ class Me(Read):
     email: str
     name: str
     roles: list[Role]
-    pool_ids: list[int] = Field(
+    pool_ids: list[Annotated[int, Field(ge=1)]] = Field(
         **doc(
             "The pools the user's roles are scoped to: a coordinator's or mediator's pool, the "
             "pool of a caseworker's office. Empty for an admin only (the admin role is not "
@@ -65,9 +65,11 @@ class Me(Read):
         )
     )
     office_id: int | None = Field(
+        ge=1,
         **doc("The caseworker's office, or null.", "Die Dienststelle der Sachbearbeitung.")
     )
     mediator_id: int | None = Field(
+        ge=1,
         **doc("The user's mediator record, or null.", "Der Eintrag als dolmetschende Person.")
     )
 

@@ -288,7 +288,10 @@ class Request(Read):
     address: str | None
     domain: str
     setting: Setting
-    gender_preference: Gender | None
+    gender_preference: Annotated[
+        Gender | None,
+        WithJsonSchema({"type": ["string", "null"], "enum": [*GENDER_PREFERENCES, None]}),
+    ]
     gender_required: bool
     urgent: bool
     urgent_reason: str | None
@@ -301,7 +304,10 @@ class Request(Read):
     )
     unfillable_reason: str | None
     cancel_reason: str | None
-    cancelled_by: CancelSide | None
+    cancelled_by: Annotated[
+        CancelSide | None,
+        WithJsonSchema({"type": ["string", "null"], "enum": ["office", "coordination", None]}),
+    ]
     cancelled_at: OptionalMoment
     short_notice_cancellation: bool
     created_at: Moment
