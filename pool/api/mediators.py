@@ -43,8 +43,9 @@ from pool.services import ServiceError
 from pool.services import mediators as registry
 from pool.services.accounts import normalise_email
 
-_CONFLICT_EMAIL = {
-    "409": "The e-mail address already belongs to another mediator or account (`fields.email`)."
+_CONFLICT_EMAIL = {"409": "The e-mail address already belongs to a mediator (`fields.email`)."}
+_CONFLICT_NEW_EMAIL = {
+    "409": "The new e-mail address already belongs to another mediator or account (`fields.email`)."
 }
 
 
@@ -267,7 +268,7 @@ def _apply_update(
     body=schemas.MediatorUpdate,
     answers={"200": Answer("The changed mediator.", schemas.Mediator)},
     errors=("400", "401", "403", "404", "409", "415", "422"),
-    error_descriptions=_CONFLICT_EMAIL,
+    error_descriptions=_CONFLICT_NEW_EMAIL,
 )
 @login_required
 def update_mediator(mediator_id: int):

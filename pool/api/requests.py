@@ -50,6 +50,7 @@ from pool.permissions import (
 )
 from pool.schemas import offers as offer_schemas
 from pool.schemas import requests as schemas
+from pool.schemas.offers import CancelSide as Side
 from pool.services import booking
 from pool.services import requests as intake
 from pool.services.candidates import candidates_for
@@ -161,7 +162,7 @@ def _office_for_request(session: Session, office_id: int) -> Office:
     ),
     tag="requests",
     body=schemas.RequestCreate,
-    answers={"201": Answer("Created.", schemas.Request, headers=("Location",))},
+    answers={"201": Answer("Created (status `open`).", schemas.Request, headers=("Location",))},
     errors=("400", "401", "403", "409", "415", "422"),
     intake=True,
 )
@@ -336,7 +337,7 @@ def cancel_request(request_id: int):
     ),
     tag="requests",
     body=offer_schemas.ReasonInput,
-    answers={"200": Answer("The request, now unfilled.", schemas.Request)},
+    answers={"200": Answer("The request, now `unfilled`.", schemas.Request)},
     errors=_ACTION_ERRORS,
 )
 @login_required
@@ -360,7 +361,7 @@ def mark_unfillable(request_id: int):
         "mediators of pools that share with the request's pool."
     ),
     tag="requests",
-    answers={"200": Answer("The candidates.", schemas.Candidates)},
+    answers={"200": Answer("The result of matching now.", schemas.Candidates)},
     errors=("401", "403", "404"),
 )
 @kept
@@ -415,7 +416,7 @@ def make_offers(request_id: int):
     ),
     tag="assignments",
     body=offer_schemas.DirectAssignmentInput,
-    answers={"201": Answer("The assignment.", offer_schemas.Assignment)},
+    answers={"201": Answer("The confirmed assignment.", offer_schemas.Assignment)},
     errors=_ACTION_ERRORS,
 )
 @login_required
@@ -501,7 +502,7 @@ def _own_mediator_of(session: Session, offer: Offer) -> Mediator:
     ),
     tag="offers",
     body=offer_schemas.AcceptInput,
-    answers={"200": Answer("The assignment.", offer_schemas.Assignment)},
+    answers={"200": Answer("The confirmed assignment.", offer_schemas.Assignment)},
     errors=_ACTION_ERRORS,
 )
 @login_required
@@ -586,21 +587,21 @@ def withdraw_offer(offer_id: int):
 # --- assignments ----------------------------------------------------------------------------------
 
 
-def _assignment_side(session: Session, assignment: Assignment, allowed: tuple[str, ...]) -> str:
-    """Which side the signed-in user acts for: "mediator" (its mediator), "office" (caseworkers
-    of its office), "coordination" (coordinators of its pool, admins); 403 for a side not
-    ``allowed``."""
+def _assignment_side(session: Session, assignment: Assignment, allowed: tuple[Side, ...]) -> Side:
+    """Which side the signed-in user acts for: the mediator (its mediator), the office
+    (caseworkers of its office), the coordination (coordinators of its pool, admins); 403 for a
+    side not ``allowed``."""
     mediator = own_mediator(session, current_user)
     access = request_access(session, current_user, assignment.request)
-    if "mediator" in allowed and mediator is not None and mediator.id == assignment.mediator_id:
-        return "mediator"
-    if "coordination" in allowed and access == "manage":
-        return "coordination"
+    if Side.MEDIATOR in allowed and mediator is not None and mediator.id == assignment.mediator_id:
+        return Side.MEDIATOR
+    if Side.COORDINATION in allowed and access == "manage":
+        return Side.COORDINATION
     caseworker = access == "office" or (
         access == "manage" and assignment.request.office_id in current_user.caseworker_office_ids
     )
-    if "office" in allowed and caseworker:
-        return "office"
+    if Side.OFFICE in allowed and caseworker:
+        return Side.OFFICE
     deny("assignment", assignment.id)
     raise AssertionError("unreachable")
 
@@ -623,7 +624,7 @@ def _assignment_side(session: Session, assignment: Assignment, allowed: tuple[st
 def cancel_assignment(assignment_id: int):
     session = db_session()
     assignment = load_assignment(session, current_user, assignment_id)
-    side = _assignment_side(session, assignment, ("mediator", "coordination"))
+    side = _assignment_side(session, assignment, (Side.MEDIATOR, Side.COORDINATION))
     body = parse_body(offer_schemas.AssignmentCancelInput)
     call(
         session,
@@ -635,7 +636,7 @@ def cancel_assignment(assignment_id: int):
     )  # fmt: skip
     commit(session)
     session.refresh(assignment)
-    return _assignment(assignment, "mediator" if side == "mediator" else "manage")
+    return _assignment(assignment, "mediator" if side == Side.MEDIATOR else "manage")
 
 
 @bp.post("/assignments/<int:assignment_id>/complete")
@@ -650,14 +651,14 @@ def cancel_assignment(assignment_id: int):
     ),
     tag="assignments",
     body=offer_schemas.CompletionInput,
-    answers={"200": Answer("The assignment with the report.", offer_schemas.Assignment)},
+    answers={"200": Answer("The assignment with the reports.", offer_schemas.Assignment)},
     errors=_ACTION_ERRORS,
 )
 @login_required
 def complete_assignment(assignment_id: int):
     session = db_session()
     assignment = load_assignment(session, current_user, assignment_id)
-    side = _assignment_side(session, assignment, ("mediator", "office"))
+    side = _assignment_side(session, assignment, (Side.MEDIATOR, Side.OFFICE))
     body = parse_body(offer_schemas.CompletionInput)
     problems = body.side_problems(side)
     if problems:

@@ -135,10 +135,21 @@ class OfficeQuery(ListQuery):
 
 
 class Language(Read):
-    code: str
-    name: str
+    code: str = Field(
+        **doc(
+            "BCP 47 primary language subtag (ISO 639-1 where one exists, else ISO 639-3), e.g. "
+            "`ar`, `prs`, `ckb`, `dgs`.",
+            "Sprachcode nach BCP 47.",
+        )
+    )
+    name: str = Field(**doc("Name in the response's locale.", "Name in der Sprache der Antwort."))
 
 
 class LanguageList(Read):
+    """The whole catalogue, sorted by name in the response's locale; never paged."""
+
     items: list[Language]
-    next: None = None
+    next: None = Field(
+        default=None,
+        **doc("Always null: the catalogue is one page.", "Immer leer: der Katalog ist eine Seite."),
+    )

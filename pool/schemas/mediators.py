@@ -339,11 +339,23 @@ class MediatorLanguage(Read):
 
 
 class Checks(Read):
-    interview_on: date | None
-    confidentiality_signed_on: date | None
-    obligation_on: date | None
-    police_certificate_seen_on: date | None
-    police_certificate_no_entry: bool
+    """The checks recorded by the coordination."""
+
+    interview_on: date | None = Field(
+        description=ChecksInput.model_fields["interview_on"].description
+    )
+    confidentiality_signed_on: date | None = Field(
+        description=ChecksInput.model_fields["confidentiality_signed_on"].description
+    )
+    obligation_on: date | None = Field(
+        description=ChecksInput.model_fields["obligation_on"].description
+    )
+    police_certificate_seen_on: date | None = Field(
+        description=ChecksInput.model_fields["police_certificate_seen_on"].description
+    )
+    police_certificate_no_entry: bool = Field(
+        description=ChecksInput.model_fields["police_certificate_no_entry"].description
+    )
 
 
 class TrainingRecord(Read):
@@ -389,7 +401,12 @@ class AbsenceRead(Read):
 class Availability(Read):
     weekly: list[AvailabilityWindowRead]
     absences: list[AbsenceRead]
-    paused_until: date | None
+    paused_until: date | None = Field(
+        **doc(
+            "The mediator pauses until this day (inclusive); null: no pause.",
+            "Die Person pausiert bis zu diesem Tag (einschließlich); leer: keine Pause.",
+        )
+    )
 
     @classmethod
     def of(cls, mediator: Any) -> Availability:
@@ -431,9 +448,15 @@ class Mediator(Read):
             "Höchstens so viele Einsätze im Monat; leer: ohne Grenze.",
         )
     )
-    employing_office_id: int | None
-    supervisor_release_by: str | None
-    supervisor_release_until: date | None
+    employing_office_id: int | None = Field(
+        description=MediatorProfile.model_fields["employing_office_id"].description
+    )
+    supervisor_release_by: str | None = Field(
+        description=MediatorProfile.model_fields["supervisor_release_by"].description
+    )
+    supervisor_release_until: date | None = Field(
+        description=MediatorProfile.model_fields["supervisor_release_until"].description
+    )
     checks: Checks
     trainings: list[TrainingRecord]
     acknowledgements: list[Acknowledgement] = Field(

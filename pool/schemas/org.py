@@ -65,12 +65,10 @@ class Me(Read):
         )
     )
     office_id: int | None = Field(
-        ge=1,
-        **doc("The caseworker's office, or null.", "Die Dienststelle der Sachbearbeitung.")
+        ge=1, **doc("The caseworker's office, or null.", "Die Dienststelle der Sachbearbeitung.")
     )
     mediator_id: int | None = Field(
-        ge=1,
-        **doc("The user's mediator record, or null.", "Der Eintrag als dolmetschende Person.")
+        ge=1, **doc("The user's mediator record, or null.", "Der Eintrag als dolmetschende Person.")
     )
 
     @classmethod
