@@ -356,7 +356,7 @@ def mark_unfillable(request_id: int):
     operation_id="getCandidates",
     summary="Ranked candidates and the excluded speakers, with reasons",
     description=(
-        "Coordinators of its pool and admins. Matching of DESIGN.md §5: every hard filter, "
+        "Coordinators of its pool and admins. Matching: every hard filter, "
         "soft scores with the pool's weights, related languages as weaker candidates, "
         "mediators of pools that share with the request's pool."
     ),
