@@ -28,6 +28,13 @@ recorded_by_id
 recorded_at
 published_at
 published_by_id
+# Read by the API's read schemas (pool/schemas, by attribute through pydantic).
+cancelled_at
+assign_reason
+feedback_text
+completed_at
+related_language
+excluded_total
 last_run_at
 last_error
 interval_days

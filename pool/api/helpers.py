@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 from flask import current_app, request
 from flask_login import current_user
@@ -165,11 +165,6 @@ def commit(session: Session) -> None:
     except IntegrityError:
         session.rollback()
         raise ApiError(409, CONFLICT_MESSAGE) from None
-
-
-def fail(session: Session, error: ApiError) -> NoReturn:
-    session.rollback()
-    raise error
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from pool.enums import Gender, Level, MediatorKind, MediatorStatus, Mode, check_
 from pool.models.org import Office, Pool
 from pool.models.users import User
 
-# Kept for pool.api until it reads the enums.
+# The codes as tuples, for membership tests ("x in Enum" needs a member on Python 3.11).
 KINDS = tuple(MediatorKind)
 STATUSES = tuple(MediatorStatus)
 GERMAN_LEVELS = tuple(Level)

@@ -42,7 +42,7 @@ FEDERAL_STATES = {
     "TH": "Thüringen",
 }
 
-# Kept for pool.api until it reads the enums.
+# The codes as tuples, for membership tests ("x in Enum" needs a member on Python 3.11).
 POOL_KINDS = tuple(PoolKind)
 # Settings a new pool does not serve until its coordination allows them.
 DEFAULT_EXCLUDED = LEGAL_SETTINGS

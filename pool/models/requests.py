@@ -31,10 +31,7 @@ from pool.models.mediators import Mediator
 from pool.models.org import Office, Pool
 from pool.models.users import User
 
-# Kept for pool.api until it reads the enums.
-REQUEST_STATUSES = tuple(RequestStatus)
-OFFER_STATUSES = tuple(OfferStatus)
-ASSIGNMENT_STATUSES = tuple(AssignmentStatus)
+# The codes as tuples, for membership tests ("x in Enum" needs a member on Python 3.11).
 OUTCOMES = tuple(Outcome)
 SETTINGS = tuple(Setting)
 # The longest request (ck_requests_duration): bounds index ranges on starts_at.

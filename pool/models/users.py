@@ -11,7 +11,7 @@ from pool.db import Base, UTCDateTime, utcnow
 from pool.enums import LinkPurpose, Role, check_in
 from pool.models.org import Office, Pool
 
-# Kept for pool.api until it reads the enums.
+# The codes as tuples, for membership tests ("x in Enum" needs a member on Python 3.11).
 ROLES = tuple(Role)
 
 

@@ -44,7 +44,6 @@ from pool import audit
 from pool.calendar import invitation
 from pool.enums import (
     LEGAL_SETTINGS,
-    Gender,
     Mode,
     NotificationCategory,
     OfferStatus,
