@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
@@ -294,7 +294,7 @@ def office_edit(office_id: int):
 # --- users ----------------------------------------------------------------------------------------
 
 
-def _user_query(form: UserFilterForm):
+def _user_query(form: UserFilterForm) -> Select[User]:
     query = select(User)
     text = (form.q.data or "").strip().lower()
     if text:
