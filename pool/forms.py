@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # the stubs predate WTForms 3.3
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, Length
 
@@ -53,7 +53,7 @@ class BaseForm(FlaskForm):
 
 
 @lru_cache(maxsize=8)
-def _wtforms_catalogue(language: str) -> Translations:
+def _wtforms_catalogue(language: str) -> NullTranslations:
     """WTForms' own messages (``Not a valid choice`` …) in ``language``, read once."""
     return Translations.load(messages_path(), [language], domain="wtforms")
 

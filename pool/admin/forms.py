@@ -130,6 +130,8 @@ class HoursListField(StringField):
     """Whole hours separated by commas ("48, 2") as a list of ints; the rules (range, number,
     distinct) are checked by ``org``."""
 
+    data: list[int] | None  # type: ignore[assignment]  # parsed text: a StringField for the text input and strip filter
+
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
@@ -217,7 +219,7 @@ class PoolForm(BaseForm):
     # Reminders and warnings (pool/services/reminders.py).
     reminder_hours = HoursListField(
         _l("Erinnerungen vor dem Einsatz (Stunden vorher)"),
-        default=[48, 2],
+        default=[48, 2],  # type: ignore[arg-type]  # the stubs type every StringField's default as str
         description=_l(
             "Bis zu 4 Zeitpunkte, durch Komma getrennt, zum Beispiel: 48, 2. Die erste "
             "Erinnerung bittet die Sprachmittler:in, den Termin zu bestätigen."

@@ -39,6 +39,8 @@ def parse_cents(text: str) -> int:
 class Euro(StringField):
     """An amount in euros as typed (``10``, ``0,30``, ``12.50``); ``data`` is whole cents."""
 
+    data: int | None  # type: ignore[assignment]  # parsed text: a StringField for the text input and strip filter
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validators", [Optional()])
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})

@@ -90,9 +90,9 @@ DATE_MESSAGE = _l("Bitte geben Sie ein gültiges Datum ein, z. B. 31.01.2027.")
 class Day(DateField):
     """A date from 1900 to 2200 as typed in a date input (``2027-01-31``) or ``31.01.2027``."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, label=None, **kwargs):
         kwargs.setdefault("validators", [Optional()])
-        super().__init__(*args, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+        super().__init__(label, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -197,10 +197,10 @@ class LanguageRow(Form):
         if not ok:
             return False
         if not self.code.data and (self.level.data or (self.dialects.data or "").strip()):
-            self.code.errors.append(_("Bitte wählen Sie die Sprache."))
+            self.code.errors = [*self.code.errors, _("Bitte wählen Sie die Sprache.")]
             return False
         if self.code.data and not self.level.data:
-            self.level.errors.append(_("Bitte wählen Sie das Niveau."))
+            self.level.errors = [*self.level.errors, _("Bitte wählen Sie das Niveau.")]
             return False
         return True
 
@@ -327,7 +327,7 @@ class MediatorForm(BaseForm):
 class EditMediatorForm(MediatorForm):
     """Editing keeps the pool (a move between pools is not part of editing)."""
 
-    pool_id = None
+    pool_id = None  # type: ignore[assignment]  # None removes an inherited field in WTForms
 
 
 # --- actions on the detail page -------------------------------------------------------------------

@@ -27,6 +27,7 @@ class IndicatorFilterForm(BaseForm):
         if self.defaults:
             self.start.data = self.start.data or self.defaults[0]
             self.end.data = self.end.data or self.defaults[1]
+        assert self.start.data is not None and self.end.data is not None  # the route sets defaults
         if self.start.data > self.end.data:
             self.end.errors = [*self.end.errors, _l("„Bis“ darf nicht vor „Von“ liegen.")]
             return False

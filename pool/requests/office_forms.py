@@ -9,10 +9,12 @@ same sentence the API gives.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from flask_babel import get_locale
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # the stubs predate WTForms 3.3
+from wtforms.fields.core import Field, UnboundField
 from wtforms.validators import Length, Optional
 
 from pool.admin.forms import INVALID_CHOICE, Select
@@ -75,7 +77,7 @@ def _text(label, field: str, description=None, *, area: bool = False, needed: bo
         Length(max=limit, message=_l("Höchstens %(max)d Zeichen.", max=limit)),
     ]
     cls = TextAreaField if area else StringField
-    kwargs = {"render_kw": {"rows": 3}} if area else {}
+    kwargs: dict[str, Any] = {"render_kw": {"rows": 3}} if area else {}
     return cls(label, validators=validators, description=description, **kwargs)
 
 
@@ -229,19 +231,29 @@ class RequestForm(BaseForm):
         return interval, _int(self.count.data) or 0
 
 
+_F = TypeVar("_F", bound=Field)
+
+
+def _shared(field: UnboundField[_F]) -> _F:
+    """A field of another form declared again: forms bind their class attributes when they are
+    created, so an instance holds the bound field (the stubs type the class attribute as the
+    unbound one)."""
+    return cast(_F, field)
+
+
 class ChangeForm(BaseForm):
     """Time, duration, place, notes (and the urgent flag, which lets a short lead time pass)."""
 
     scope = Radio(_l("Welche Termine wollen Sie ändern?"), default="one")
-    day = RequestForm.day
-    start = RequestForm.start
-    duration_minutes = RequestForm.duration_minutes
-    mode = RequestForm.mode
-    municipality = RequestForm.municipality
-    address = RequestForm.address
-    urgent = RequestForm.urgent
-    urgent_reason = RequestForm.urgent_reason
-    notes = RequestForm.notes
+    day = _shared(RequestForm.day)
+    start = _shared(RequestForm.start)
+    duration_minutes = _shared(RequestForm.duration_minutes)
+    mode = _shared(RequestForm.mode)
+    municipality = _shared(RequestForm.municipality)
+    address = _shared(RequestForm.address)
+    urgent = _shared(RequestForm.urgent)
+    urgent_reason = _shared(RequestForm.urgent_reason)
+    notes = _shared(RequestForm.notes)
     submit = SubmitField(_l("Änderungen speichern"))
 
     def __init__(self, *args, current_duration: int | None = None, **kwargs):

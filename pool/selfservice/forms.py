@@ -43,6 +43,8 @@ GERMAN_DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 class TimeOfDayField(StringField):
     """A native time input (``HH:MM``); anything else is a German error, never a 500."""
 
+    data: time | None  # type: ignore[assignment]  # parsed text: a StringField for the text input and strip filter
+
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"type": "time"})
         super().__init__(label, validators, **kwargs)
@@ -65,6 +67,8 @@ class TimeOfDayField(StringField):
 
 class DayField(StringField):
     """A native date input (``YYYY-MM-DD``; ``31.12.2026`` is understood as well)."""
+
+    data: date | None  # type: ignore[assignment]  # parsed text: a StringField for the text input and strip filter
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"type": "date"})
@@ -97,6 +101,8 @@ class DayField(StringField):
 
 class WholeNumberField(StringField):
     """A small whole number in a range; typing letters gives a German error."""
+
+    data: int | None  # type: ignore[assignment]  # parsed text: a StringField for the text input and strip filter
 
     def __init__(self, label=None, validators=None, *, minimum=0, maximum=MAX_COUNT, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
@@ -262,7 +268,12 @@ class WindowRow(RowForm):
         if self.end.data is None:
             self.end.errors = [*self.end.errors, _l("Bitte geben Sie das Ende ein.")]
             ok = False
-        if ok and self.start.data >= self.end.data:
+        if (
+            ok
+            and self.start.data is not None
+            and self.end.data is not None
+            and self.start.data >= self.end.data
+        ):
             self.end.errors = [*self.end.errors, _l("Das Ende muss nach dem Beginn liegen.")]
             ok = False
         return ok
@@ -294,7 +305,12 @@ class AbsenceRow(RowForm):
         if self.end_date.data is None:
             self.end_date.errors = [*self.end_date.errors, _l("Bitte geben Sie das Ende ein.")]
             ok = False
-        if ok and self.end_date.data < self.start_date.data:
+        if (
+            ok
+            and self.end_date.data is not None
+            and self.start_date.data is not None
+            and self.end_date.data < self.start_date.data
+        ):
             self.end_date.errors = [
                 *self.end_date.errors,
                 _l("Das Ende darf nicht vor dem Beginn liegen."),
@@ -305,6 +321,7 @@ class AbsenceRow(RowForm):
 
 def add_empty_rows(field_list: FieldList, wanted: int = EMPTY_ROWS) -> None:
     """Make sure at least ``wanted`` empty rows follow the filled ones (within the maximum)."""
+    assert field_list.max_entries is not None  # every list of rows has a maximum
     empty = sum(1 for entry in field_list.entries if entry.form.is_empty())
     while empty < wanted and len(field_list.entries) < field_list.max_entries:
         field_list.append_entry()
@@ -313,6 +330,7 @@ def add_empty_rows(field_list: FieldList, wanted: int = EMPTY_ROWS) -> None:
 
 def add_row(field_list: FieldList) -> bool:
     """The "add a row" button: one more empty row, if the maximum allows."""
+    assert field_list.max_entries is not None  # every list of rows has a maximum
     if len(field_list.entries) >= field_list.max_entries:
         return False
     field_list.append_entry()
