@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -137,6 +137,13 @@ def track_writes(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _forget_on_return(_dbapi_connection, record) -> None:
         record.info.pop(_WROTE, None)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` returns a ``CursorResult`` for
+    them, but its return type promises only a ``Result`` (SQLAlchemy leaves the narrowing to
+    the caller)."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
 
 
 def data_version(session: Session) -> int | None:

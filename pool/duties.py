@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pool.db import rowcount
 from pool.i18n import BERLIN
 from pool.models import DutyRun
 from pool.notify import DIGEST_HOUR
@@ -49,14 +50,16 @@ def _claim(session: Session, name: str, now: datetime) -> bool:
                 session.add(DutyRun(name=name))
         except IntegrityError:
             pass  # another process created it first
-    claimed = session.execute(
-        update(DutyRun)
-        .where(
-            DutyRun.name == name,
-            or_(DutyRun.last_done_on.is_(None), DutyRun.last_done_on < today),
+    claimed = rowcount(
+        session.execute(
+            update(DutyRun)
+            .where(
+                DutyRun.name == name,
+                or_(DutyRun.last_done_on.is_(None), DutyRun.last_done_on < today),
+            )
+            .values(last_done_on=today, last_run_at=now)
         )
-        .values(last_done_on=today, last_run_at=now)
-    ).rowcount
+    )
     return claimed == 1
 
 

@@ -30,7 +30,7 @@ DATE_PATTERNS = {"de": "ccc, d. MMMM y", "en": "EEE, d MMMM y"}
 
 
 def select_locale() -> str:
-    supported = current_app.config["LANGUAGES"]
+    supported: tuple[str, ...] = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and the scheduler: e-mails use force_locale
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:

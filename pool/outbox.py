@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import NotificationCategory, OutboxStatus
 from pool.mail import Mailer, MailError
 from pool.models import OutboxMessage, User
@@ -130,14 +131,16 @@ def deliver_due(
     ).all()
     session.commit()
     for message_id in due_ids:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(
-                status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1
+        claimed = rowcount(
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(
+                    status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if claimed != 1:
             session.rollback()
             continue  # another sender took it
@@ -177,11 +180,13 @@ def retry_failed(
     query = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
     if message_id is not None:
         query = query.where(OutboxMessage.id == message_id)
-    count = session.execute(
-        query.values(
-            status=OutboxStatus.PENDING, due_at=now, attempts=0, claimed_at=None
-        ).execution_options(synchronize_session=False)
-    ).rowcount
+    count = rowcount(
+        session.execute(
+            query.values(
+                status=OutboxStatus.PENDING, due_at=now, attempts=0, claimed_at=None
+            ).execution_options(synchronize_session=False)
+        )
+    )
     if count:
         if message_id is not None:
             audit.record(session, actor.id, "outbox.retried", "outbox_message", message_id)

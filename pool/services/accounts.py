@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import LinkPurpose, NotificationCategory
 from pool.models import ApiToken, LoginFailure, OneTimeToken, User
 from pool.outbox import enqueue
@@ -106,7 +107,7 @@ def sign_in(
 
 def purge_login_failures(session: Session, now: datetime) -> int:
     cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"]) - timedelta(days=1)
-    return session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
+    return rowcount(session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)))
 
 
 def end_all_sessions(session: Session, user: User) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from pool import audit
 from pool.calendar import invitation
+from pool.db import rowcount
 from pool.enums import (
     AssignmentStatus,
     MediatorStatus,
@@ -239,16 +240,18 @@ def expire_offers(session: Session, now: datetime) -> int:
             continue
         _lock_request(session, request, None, now=now)
         for offer_id in offer_ids:
-            changed = session.execute(
-                update(Offer)
-                .where(
-                    Offer.id == offer_id,
-                    Offer.status == OfferStatus.PENDING,
-                    Offer.expires_at <= now,
+            changed = rowcount(
+                session.execute(
+                    update(Offer)
+                    .where(
+                        Offer.id == offer_id,
+                        Offer.status == OfferStatus.PENDING,
+                        Offer.expires_at <= now,
+                    )
+                    .values(status=OfferStatus.EXPIRED, responded_at=now)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(status=OfferStatus.EXPIRED, responded_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if changed != 1:
                 continue  # accepted, declined or withdrawn in the meantime
             expired += 1
@@ -337,24 +340,28 @@ def _book(
     try:
         with session.begin_nested():
             # 1. Serialise bookings of this mediator (row lock until commit on PostgreSQL).
-            bumped = session.execute(
-                update(Mediator)
-                .where(Mediator.id == mediator.id)
-                .values(booking_version=Mediator.booking_version + 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            bumped = rowcount(
+                session.execute(
+                    update(Mediator)
+                    .where(Mediator.id == mediator.id)
+                    .values(booking_version=Mediator.booking_version + 1)
+                    .execution_options(synchronize_session=False)
+                )
+            )
             if bumped != 1:
                 raise BookingConflict(_("Diese Person gibt es nicht mehr."))
             # 2. Take the request; a concurrent booking of it waits here and then finds it taken.
-            taken = session.execute(
-                update(InterpretingRequest)
-                .where(
-                    InterpretingRequest.id == request.id,
-                    InterpretingRequest.status.in_(OPEN_STATUSES),
+            taken = rowcount(
+                session.execute(
+                    update(InterpretingRequest)
+                    .where(
+                        InterpretingRequest.id == request.id,
+                        InterpretingRequest.status.in_(OPEN_STATUSES),
+                    )
+                    .values(status=RequestStatus.ASSIGNED, assigned_at=now, updated_at=now)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(status=RequestStatus.ASSIGNED, assigned_at=now, updated_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if taken != 1:
                 raise BookingConflict(_("Diese Anfrage ist schon vergeben oder nicht mehr offen."))
             # Read time and place as they are now that the row is ours.
@@ -399,12 +406,14 @@ def _book(
                 ) from exc
             # 5. The offer, if any, must still be pending (not withdrawn meanwhile).
             if offer is not None:
-                accepted = session.execute(
-                    update(Offer)
-                    .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
-                    .values(status=OfferStatus.ACCEPTED, responded_at=now)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+                accepted = rowcount(
+                    session.execute(
+                        update(Offer)
+                        .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+                        .values(status=OfferStatus.ACCEPTED, responded_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
                 if accepted != 1:
                     raise BookingConflict(_("Dieses Angebot gilt nicht mehr."))
     except ServiceError:
@@ -503,15 +512,17 @@ def cancel_assignment(
     _lock_request(session, request, None, now=now)
     _cancel_assignment_row(session, assignment, side, reason, now, short_notice,
                            conflict_of_interest)  # fmt: skip
-    reopened = session.execute(
-        update(InterpretingRequest)
-        .where(
-            InterpretingRequest.id == request.id,
-            InterpretingRequest.status == RequestStatus.ASSIGNED,
+    reopened = rowcount(
+        session.execute(
+            update(InterpretingRequest)
+            .where(
+                InterpretingRequest.id == request.id,
+                InterpretingRequest.status == RequestStatus.ASSIGNED,
+            )
+            .values(status=RequestStatus.OPEN, assigned_at=None, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=RequestStatus.OPEN, assigned_at=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.expire(request)
     if conflict_of_interest and request.case_ref:
         _exclude_from_case(session, assignment.mediator_id, request,
@@ -560,7 +571,7 @@ def cancel_request(
     reason = _required_text(reason, MAX_REASON, "reason")
     side = _side_of(actor, request)
     short_notice = is_short_notice(request.starts_at, now, request.pool.short_notice_hours)
-    changed = session.execute(
+    changed = rowcount(session.execute(
         update(InterpretingRequest)
         .where(
             InterpretingRequest.id == request.id,
@@ -569,7 +580,7 @@ def cancel_request(
         .values(status=RequestStatus.CANCELLED, cancel_reason=reason, cancelled_by=side, cancelled_at=now,
                 short_notice_cancellation=short_notice, updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
+    ))  # fmt: skip
     if changed != 1:
         raise BookingConflict(_("Diese Anfrage kann nicht mehr abgesagt werden."))
     session.expire(request)
@@ -614,12 +625,16 @@ def mark_unfillable(
 ) -> InterpretingRequest:
     """Nobody can be found: the office is told so it can look elsewhere in time."""
     reason = _required_text(reason, MAX_REASON, "reason")
-    changed = session.execute(
-        update(InterpretingRequest)
-        .where(InterpretingRequest.id == request.id, InterpretingRequest.status.in_(OPEN_STATUSES))
-        .values(status=RequestStatus.UNFILLED, unfillable_reason=reason, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(InterpretingRequest)
+            .where(
+                InterpretingRequest.id == request.id, InterpretingRequest.status.in_(OPEN_STATUSES)
+            )
+            .values(status=RequestStatus.UNFILLED, unfillable_reason=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if changed != 1:
         raise BookingConflict(_("Diese Anfrage ist nicht mehr offen."))
     session.expire(request)
@@ -693,15 +708,17 @@ def _complete_request(
     now: datetime,
 ) -> None:  # fmt: skip
     """The office's report completes the assignment, and the request with it."""
-    completed = session.execute(
-        update(InterpretingRequest)
-        .where(
-            InterpretingRequest.id == request.id,
-            InterpretingRequest.status == RequestStatus.ASSIGNED,
+    completed = rowcount(
+        session.execute(
+            update(InterpretingRequest)
+            .where(
+                InterpretingRequest.id == request.id,
+                InterpretingRequest.status == RequestStatus.ASSIGNED,
+            )
+            .values(status=RequestStatus.COMPLETED, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=RequestStatus.COMPLETED, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.expire(request)
     audit.record(session, _id(actor), "assignment.completed", "assignment", assignment.id,
                  {"request_id": request.id})  # fmt: skip
@@ -750,16 +767,18 @@ def report_outcome(
     )
     request = assignment.request
     _lock_request(session, request, None, now=now)
-    changed = session.execute(
-        update(Assignment)
-        .where(
-            Assignment.id == assignment.id,
-            Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
-            not_yet,
+    changed = rowcount(
+        session.execute(
+            update(Assignment)
+            .where(
+                Assignment.id == assignment.id,
+                Assignment.status.in_((AssignmentStatus.CONFIRMED, AssignmentStatus.COMPLETED)),
+                not_yet,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if changed != 1:
         raise BookingConflict(_("Dazu gibt es schon eine Meldung."))
     session.expire(assignment)
@@ -792,9 +811,9 @@ def _lock_request(
         values: dict = {"status": to_status, "updated_at": now}
     else:  # a write that changes nothing, only for the lock
         values = {"status": InterpretingRequest.status}
-    changed = session.execute(
-        query.values(**values).execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(query.values(**values).execution_options(synchronize_session=False))
+    )
     if changed != 1:
         session.expire(request)
         raise BookingConflict(_("Diese Anfrage ist nicht mehr offen."))
@@ -802,12 +821,14 @@ def _lock_request(
 
 
 def _change_offer(session: Session, offer: Offer, to_status: str, now: datetime, **values) -> None:
-    changed = session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
-        .values(status=to_status, responded_at=now, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+            .values(status=to_status, responded_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.expire(offer)
     if changed != 1:
         raise BookingConflict(_("Dieses Angebot gilt nicht mehr."))
@@ -821,12 +842,14 @@ def _withdraw_pending(
         select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.PENDING)
     ).all()
     for offer in pending:
-        changed = session.execute(
-            update(Offer)
-            .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
-            .values(status=OfferStatus.WITHDRAWN, responded_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        changed = rowcount(
+            session.execute(
+                update(Offer)
+                .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+                .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
         session.expire(offer)
         if changed != 1:
             continue
@@ -848,15 +871,17 @@ def _reopen_if_no_offers_left(
     )
     if pending:
         return
-    reopened = session.execute(
-        update(InterpretingRequest)
-        .where(
-            InterpretingRequest.id == request.id,
-            InterpretingRequest.status == RequestStatus.OFFERED,
+    reopened = rowcount(
+        session.execute(
+            update(InterpretingRequest)
+            .where(
+                InterpretingRequest.id == request.id,
+                InterpretingRequest.status == RequestStatus.OFFERED,
+            )
+            .values(status=RequestStatus.OPEN, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=RequestStatus.OPEN, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.expire(request)
     if not reopened:
         return
@@ -886,14 +911,14 @@ def _cancel_assignment_row(
     short_notice: bool,
     conflict_of_interest: bool,
 ) -> None:
-    changed = session.execute(
+    changed = rowcount(session.execute(
         update(Assignment)
         .where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.CONFIRMED)
         .values(status=AssignmentStatus.CANCELLED, cancelled_at=now, cancelled_by=side, cancel_reason=reason,
                 short_notice=short_notice, conflict_of_interest=conflict_of_interest,
                 ics_sequence=Assignment.ics_sequence + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount  # fmt: skip
+    ))  # fmt: skip
     session.expire(assignment)
     if changed != 1:
         raise BookingConflict(_("Dieser Einsatz ist nicht mehr bestätigt."))

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import AssignmentStatus, NotificationCategory
 from pool.i18n import gettext as _
 from pool.models import Assignment, DebriefRequest, Mediator, User
@@ -158,18 +159,20 @@ def export_rows(session: Session, mediator: Mediator) -> list[dict]:
 def clear_notes(session: Session, now: datetime) -> int:
     """Retention: notes of requests done ``NOTE_KEEP_DAYS`` ago, and any older than
     ``NOTE_MAX_DAYS``."""
-    return session.execute(
-        update(DebriefRequest)
-        .where(
-            DebriefRequest.note.is_not(None),
-            or_(
-                DebriefRequest.done_at < now - timedelta(days=NOTE_KEEP_DAYS),
-                DebriefRequest.created_at < now - timedelta(days=NOTE_MAX_DAYS),
-            ),
+    return rowcount(
+        session.execute(
+            update(DebriefRequest)
+            .where(
+                DebriefRequest.note.is_not(None),
+                or_(
+                    DebriefRequest.done_at < now - timedelta(days=NOTE_KEEP_DAYS),
+                    DebriefRequest.created_at < now - timedelta(days=NOTE_MAX_DAYS),
+                ),
+            )
+            .values(note=None)
+            .execution_options(synchronize_session=False)
         )
-        .values(note=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 def clear_mediator_notes(session: Session, mediator_id: int) -> None:

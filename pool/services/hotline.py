@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import AssignmentStatus, MediatorKind, MediatorStatus, Mode, RequestStatus, Setting
 from pool.i18n import BERLIN
 from pool.i18n import gettext as _
@@ -148,12 +149,14 @@ def switch_off(session: Session, *, actor: User | None, mediator: Mediator, now:
 
 def switch_off_expired(session: Session, now: datetime) -> int:
     """The tick: switches whose end has passed are turned off (the page then shows "aus")."""
-    return session.execute(
-        update(Mediator)
-        .where(Mediator.reachable_until.is_not(None), Mediator.reachable_until <= now)
-        .values(reachable_from=None, reachable_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            update(Mediator)
+            .where(Mediator.reachable_until.is_not(None), Mediator.reachable_until <= now)
+            .values(reachable_from=None, reachable_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def set_phone_consent(

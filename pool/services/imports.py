@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import ImportStatus
 from pool.i18n import gettext as _
 from pool.imports import parsing
@@ -119,12 +120,14 @@ def good_rows(job: ImportJob) -> list[dict]:
 
 def confirm(session: Session, *, actor: User, job: ImportJob, now: datetime) -> bool:
     """Start the import; False if it was started already (a second click, another tab)."""
-    claimed = session.execute(
-        update(ImportJob)
-        .where(ImportJob.id == job.id, ImportJob.status == ImportStatus.READY)
-        .values(status=ImportStatus.RUNNING, done_count=0, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job.id, ImportJob.status == ImportStatus.READY)
+            .values(status=ImportStatus.RUNNING, done_count=0, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(job)
     if claimed != 1:
         return False
@@ -145,16 +148,18 @@ def process_chunk(
     chunk = rows[start : start + size]
     end = start + len(chunk)
     # Claim the chunk: a concurrent request for the same chunk finds done_count moved on.
-    claimed = session.execute(
-        update(ImportJob)
-        .where(
-            ImportJob.id == job.id,
-            ImportJob.status == ImportStatus.RUNNING,
-            ImportJob.done_count == start,
-        )  # fmt: skip
-        .values(done_count=end, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(ImportJob)
+            .where(
+                ImportJob.id == job.id,
+                ImportJob.status == ImportStatus.RUNNING,
+                ImportJob.done_count == start,
+            )  # fmt: skip
+            .values(done_count=end, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         return 0
     pool = session.get(Pool, job.pool_id)
@@ -217,4 +222,4 @@ def purge_import_jobs(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     session.flush()
-    return result.rowcount or 0
+    return rowcount(result) or 0

@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.db import rowcount
 from pool.deployability import add_months, add_years
 from pool.enums import AssignmentStatus, MediatorStatus, OutboxStatus, RequestStatus, Role
 from pool.i18n import gettext as _
@@ -204,12 +205,14 @@ def export_mediator(session: Session, mediator: Mediator) -> dict[str, Any]:
 
 
 def _blank_messages(session: Session, condition) -> int:
-    return session.execute(
-        update(OutboxMessage)
-        .where(condition)
-        .values(subject=ERASED_SUBJECT, body_text="", body_html=None, calendar=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            update(OutboxMessage)
+            .where(condition)
+            .values(subject=ERASED_SUBJECT, body_text="", body_html=None, calendar=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def erase_mediator(session: Session, *, actor: User, mediator: Mediator, now: datetime) -> None:
@@ -382,16 +385,18 @@ def delete_old_message_bodies(session: Session, now: datetime) -> int:
 
 def pseudonymise_audit(session: Session, now: datetime) -> int:
     cutoff = months_before(now, current_app.config["AUDIT_RETENTION_MONTHS"])
-    return session.execute(
-        update(AuditEvent)
-        .where(
-            AuditEvent.at < cutoff,
-            or_(AuditEvent.address.is_not(None), AuditEvent.details.is_not(None)),
+    return rowcount(
+        session.execute(
+            update(AuditEvent)
+            .where(
+                AuditEvent.at < cutoff,
+                or_(AuditEvent.address.is_not(None), AuditEvent.details.is_not(None)),
+            )
+            # SQL NULL (a plain None would store the JSON value null and match again tomorrow).
+            .values(address=None, details=null())
+            .execution_options(synchronize_session=False)
         )
-        # SQL NULL (a plain None would store the JSON value null and match again tomorrow).
-        .values(address=None, details=null())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 def delete_police_certificate_records(session: Session, now: datetime) -> int:
@@ -403,19 +408,21 @@ def delete_police_certificate_records(session: Session, now: datetime) -> int:
         .group_by(MediatorStatusChange.mediator_id)
         .having(func.max(MediatorStatusChange.at) < cutoff)
     )
-    return session.execute(
-        update(Mediator)
-        .where(
-            Mediator.status == MediatorStatus.LEFT,
-            or_(
-                Mediator.police_certificate_seen_on.is_not(None),
-                Mediator.police_certificate_no_entry.is_(True),
-            ),
-            Mediator.id.in_(left),
+    return rowcount(
+        session.execute(
+            update(Mediator)
+            .where(
+                Mediator.status == MediatorStatus.LEFT,
+                or_(
+                    Mediator.police_certificate_seen_on.is_not(None),
+                    Mediator.police_certificate_no_entry.is_(True),
+                ),
+                Mediator.id.in_(left),
+            )
+            .values(police_certificate_seen_on=None, police_certificate_no_entry=False)
+            .execution_options(synchronize_session=False)
         )
-        .values(police_certificate_seen_on=None, police_certificate_no_entry=False)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 def delete_old_payouts(session: Session, now: datetime) -> int:
@@ -429,9 +436,11 @@ def delete_old_payouts(session: Session, now: datetime) -> int:
         .where(PayoutItem.payout_id.in_(old))
         .execution_options(synchronize_session=False)
     )
-    return session.execute(
-        delete(Payout).where(Payout.id.in_(old)).execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            delete(Payout).where(Payout.id.in_(old)).execution_options(synchronize_session=False)
+        )
+    )
 
 
 def apply_retention(session: Session, now: datetime) -> int:

@@ -39,6 +39,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from pool import audit
+from pool.db import rowcount
 from pool.enums import AssignmentStatus
 from pool.i18n import BERLIN
 from pool.models import Assignment, InterpretingRequest, Mediator, Pool, User
@@ -333,17 +334,19 @@ def confirm_attendance(
 ) -> bool:
     """The mediator says "Ich komme". True when this press confirmed it, False when it was
     confirmed before (or can no longer be: check ``attendance_closed`` first)."""
-    changed = session.execute(
-        update(Assignment)
-        .where(
-            Assignment.id == assignment.id,
-            Assignment.status == AssignmentStatus.CONFIRMED,
-            Assignment.starts_at > now,
-            Assignment.attendance_confirmed_at.is_(None),
+    changed = rowcount(
+        session.execute(
+            update(Assignment)
+            .where(
+                Assignment.id == assignment.id,
+                Assignment.status == AssignmentStatus.CONFIRMED,
+                Assignment.starts_at > now,
+                Assignment.attendance_confirmed_at.is_(None),
+            )
+            .values(attendance_confirmed_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(attendance_confirmed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.expire(assignment, ["attendance_confirmed_at"])
     if changed:
         audit.record(session, actor_id, "assignment.attendance_confirmed", "assignment",
