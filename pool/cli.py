@@ -113,7 +113,7 @@ def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> Non
     from pool.services import users as user_service
 
     session = db_session()
-    grants = []
+    grants: list[tuple[str, int | None, int | None]] = []
     for role in roles:
         if role in (Role.COORDINATOR, Role.MEDIATOR):
             if not pool_ref:
@@ -281,7 +281,8 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
 @click.option("--now", "now_text", help="Run as if it were this moment (ISO 8601 with offset).")
 def reminders_tick(now_text: str | None) -> None:
     """Run one full pass of the scheduler's tick, now or as if it were --now."""
-    counts = run_tick(current_app._get_current_object(), parse_now(now_text))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed as Flask
+    counts = run_tick(app, parse_now(now_text))
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
@@ -298,7 +299,7 @@ def scheduler_command(every: int | None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed as Flask
     seconds = every or app.config["SCHEDULER_TICK_SECONDS"]
     click.echo(f"Scheduler: a tick every {seconds} s. Stop with Ctrl+C.")
     scheduler.run(app, seconds)

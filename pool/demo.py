@@ -147,7 +147,7 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
     session.add_all([district, town])
     session.flush()
     youth_office = next(o for o in district.offices if o.name == "Jugendamt")
-    grants = {
+    grants: dict[Role, list[tuple[Role, int | None, int | None]]] = {
         Role.ADMIN: [(Role.ADMIN, None, None)],
         Role.COORDINATOR: [(Role.COORDINATOR, district.id, None)],
         Role.CASEWORKER: [(Role.CASEWORKER, None, youth_office.id)],
@@ -169,7 +169,7 @@ def _load_pools_and_users(session: Session, *, now: datetime) -> None:
 # --- the registry ---------------------------------------------------------------------------------
 
 # (code, name, validity in months, mandatory, domains it unlocks)
-TRAININGS = (
+TRAININGS: tuple[tuple[str, str, int, bool, list[str]], ...] = (
     ("basic", "Basisschulung", 24, True, []),
     ("health", "Modul Gesundheit", 36, False, ["health"]),
     ("youth_welfare", "Modul Kinder- und Jugendhilfe", 36, False, ["youth_welfare"]),
@@ -482,6 +482,7 @@ def _create(
     else:
         absences = [AbsenceValue(today + timedelta(days=40), today + timedelta(days=54), None)]
     paused_until = today + timedelta(days=21) if spec.state == "paused_until" else None
+    assert mediator.user is not None  # create_mediator gives every mediator an account
     registry.set_availability(session, actor=mediator.user, mediator=mediator, weekly=spec.weekly,
                               absences=absences, paused_until=paused_until, now=now)  # fmt: skip
     if spec.state == "paused":
@@ -631,6 +632,7 @@ class _DemoRequests:
         self, assignment: Assignment, side: str, outcome: str, duration: int | None, **values
     ) -> None:
         request = assignment.request
+        actor: User | None
         if side == Side.OFFICE:
             actor = self.caseworker if request.office.name == "Jugendamt" else self.coordinator
         else:

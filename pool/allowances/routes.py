@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_currency
@@ -139,7 +140,7 @@ def index():
         m.id: m for m in s.scalars(select(Mediator).where(Mediator.id.in_(list(grouped) or [-1])))
     }
     year = service.local_day(utcnow()).year
-    rows = sorted(
+    rows: list[dict[str, Any]] = sorted(
         (
             {
                 "mediator": mediators[mediator_id],
@@ -239,6 +240,7 @@ def limit():
     limit_form = LimitForm()
     if limit_form.validate():
         cents = limit_form.limit.data
+        assert cents is not None  # the field is required
         ok, _result = save(
             limit_form,
             lambda: service.set_tax_free_limit(s, actor=_actor(), pool=pool, cents=cents),

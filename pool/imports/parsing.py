@@ -515,7 +515,9 @@ DOMAIN_SYNONYMS = {
 
 def split_list(text: str) -> list[str]:
     """Split at ``,`` ``;`` ``/`` line breaks and " und ", but not inside parentheses."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
     for ch in text:
         if ch in "([":
             depth += 1
@@ -527,7 +529,7 @@ def split_list(text: str) -> list[str]:
         else:
             current.append(ch)
     items.append("".join(current))
-    result = []
+    result: list[str] = []
     for item in items:
         result.extend(re.split(r"\s+(?:und|and|&)\s+", item) if depth == 0 else [item])
     return [item.strip() for item in result if item.strip()]
@@ -559,7 +561,8 @@ def parse_language(item: str) -> LanguageItem:
                            match.group(2))  # fmt: skip
     parens = re.findall(r"\(([^)]*)\)", item)
     base = re.sub(r"\([^)]*\)", " ", item).strip()
-    level_texts, extras = [], []
+    level_texts: list[str] = []
+    extras: list[str] = []
     for part in parens:
         for piece in re.split(r"[,;/]", part):
             piece = piece.strip()

@@ -77,10 +77,12 @@ def sign_in(
     address_count, address_oldest = _failures_since(
         session, LoginFailure.address, address, now - window
     )
-    blocked_until = None
+    blocked_until: datetime | None = None
     if account_count >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"] and not trusted:
+        assert account_oldest is not None  # counted failures have a time
         blocked_until = account_oldest + window
     if address_count >= cfg["LOGIN_MAX_FAILURES_ADDRESS"]:
+        assert address_oldest is not None  # counted failures have a time
         blocked_until = max(filter(None, [blocked_until, address_oldest + window]))
     if blocked_until is not None:
         audit.record(session, user.id if user else None, "login.throttled")

@@ -433,6 +433,7 @@ def tax_status(session: Session, mediator: Mediator, year: int) -> TaxStatus:
             Payout.mediator_id == mediator.id, Payout.paid_on.is_(None)
         )
     )
+    assert paid is not None and unpaid is not None  # coalesce: 0 without payouts
     limit = mediator.pool.tax_free_limit_cents
     return TaxStatus(
         year, int(paid), int(unpaid), limit, _level(paid, limit), _level(paid + unpaid, limit)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -535,7 +536,7 @@ def cancel_assignment(
                      {"after": "assignment_cancelled"})  # fmt: skip
 
     key = f"assignment:{assignment.id}:cancelled"
-    context = {"assignment": assignment, "side": side, "reason": reason,
+    context: dict[str, Any] = {"assignment": assignment, "side": side, "reason": reason,
                "short_notice": short_notice, "conflict_of_interest": conflict_of_interest,
                "request_cancelled": False, "mediator_name": assignment.mediator.name}  # fmt: skip
     # At short notice nobody may wait for a digest or the end of quiet hours: the coordination
@@ -602,7 +603,7 @@ def cancel_request(
                        request_cancelled=True, urgent=short_notice,
                        calendar=invitation(session, active, now=now))  # fmt: skip
     _withdraw_pending(session, request, now, actor=actor, why="cancelled")
-    context = {"side": side, "reason": reason, "short_notice": short_notice,
+    context: dict[str, Any] = {"side": side, "reason": reason, "short_notice": short_notice,
                "had_mediator": active is not None, "link": _link("request", request.id)}  # fmt: skip
     if side != Side.OFFICE:
         tell_office(session, request, "request_cancelled_office", now, actor=actor,

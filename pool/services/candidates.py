@@ -32,6 +32,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    SQLColumnExpression,
     and_,
     any_,
     bindparam,
@@ -77,7 +78,7 @@ DECLINE_DAYS = 180
 
 
 def _language_filter(session: Session, codes: list[str]):
-    column = MediatorLanguage.language_code
+    column: SQLColumnExpression[str] = MediatorLanguage.language_code
     if session.get_bind().dialect.name == "sqlite":
         # Without statistics (no ANALYZE) SQLite starts from the language index and reads every
         # speaker of the whole installation. ``|| ''`` hides that index, so the query starts from
@@ -90,7 +91,7 @@ def _language_filter(session: Session, codes: list[str]):
 
 
 # A condition: the mediator id (a column) is one of the speakers found.
-Among = Callable[[ColumnElement], ColumnElement]
+Among = Callable[[SQLColumnExpression[int]], ColumnElement[bool]]
 
 
 def _among(session: Session, ids: list[int]) -> Among:

@@ -98,10 +98,10 @@ def _check_existing(session: Session, pool_id: int, rows: list[parsing.PreparedR
     users: set[str] = set()
     for start in range(0, len(emails), IN_BATCH):
         batch = emails[start : start + IN_BATCH]
-        for email, pool in session.execute(
+        for address, mediator_pool in session.execute(
             select(Mediator.email, Mediator.pool_id).where(Mediator.email.in_(batch))
         ):
-            mediators[email] = pool
+            mediators[address] = mediator_pool
         users.update(session.scalars(select(User.email).where(User.email.in_(batch))))
     for row in rows:
         email = row.values.get("email")
@@ -163,6 +163,7 @@ def process_chunk(
     if claimed != 1:
         return 0
     pool = session.get(Pool, job.pool_id)
+    assert pool is not None  # a job belongs to an existing pool
     imported, skipped = 0, list(job.skipped or [])
     for row in chunk:
         try:

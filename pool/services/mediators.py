@@ -160,15 +160,15 @@ def _set_languages(mediator: Mediator, skills: Sequence[LanguageSkill]) -> None:
             mediator.languages.remove(row)
     existing = {row.language_code: row for row in mediator.languages}
     for code, skill in wanted.items():
-        row = existing.get(code)
-        if row is None:
+        current = existing.get(code)
+        if current is None:
             mediator.languages.append(
                 MediatorLanguage(
                     language_code=code, level=skill.level, dialects=list(skill.dialects)
                 )
             )
         else:
-            row.level, row.dialects = skill.level, list(skill.dialects)
+            current.level, current.dialects = skill.level, list(skill.dialects)
 
 
 def _set_domains(session: Session, mediator: Mediator, codes: Iterable[str]) -> None:
@@ -204,9 +204,9 @@ def _apply_values(session: Session, mediator: Mediator, values: dict, allowed: f
             if before != after:
                 changed.append(name)
         elif name == "domains":
-            before = sorted(mediator.domain_codes)
+            domains_before = sorted(mediator.domain_codes)
             _set_domains(session, mediator, value)
-            if sorted(mediator.domain_codes) != before:
+            if sorted(mediator.domain_codes) != domains_before:
                 changed.append(name)
         elif name == "modes":
             modes = set(value)

@@ -170,6 +170,7 @@ def _police_certificate_expiries(session: Session, today: date) -> list[Expiry]:
     ).all()
     expiries = []
     for mediator in mediators:
+        assert mediator.police_certificate_seen_on is not None  # the query selects seen dates
         until = police_certificate_valid_until(mediator.police_certificate_seen_on)
         expiries.append(Expiry(mediator, "police_certificate", mediator.id, "", until))
     return expiries
@@ -191,6 +192,7 @@ def _guideline_expiries(session: Session, today: date) -> list[Expiry]:
     expiries = []
     for guideline in guidelines:
         months = guideline.valid_months
+        assert months is not None  # the query selects guidelines with a validity
         # Months differ in length: a few days of margin, then the exact test.
         earliest = add_months(today - timedelta(days=LATE_DAYS + 4), -months)
         latest = add_months(today + timedelta(days=WARN_DAYS + 4), -months)
@@ -208,7 +210,8 @@ def _guideline_expiries(session: Session, today: date) -> list[Expiry]:
         ).all()
         for ack in acknowledgements:
             until = acknowledgement_valid_until(ack, guideline)
-            expiries.append(Expiry(ack.mediator, "guideline", ack.id, guideline.title, until))
+            if until is not None:  # a validity of 0 months: the acknowledgement does not expire
+                expiries.append(Expiry(ack.mediator, "guideline", ack.id, guideline.title, until))
     return expiries
 
 
@@ -347,7 +350,7 @@ def send_digests(session: Session, now: datetime) -> int:
         )
         .order_by(OutboxMessage.user_id, OutboxMessage.created_at, OutboxMessage.id)
     ).all()
-    user_ids = sorted({m.user_id for m in held})
+    user_ids = sorted({m.user_id for m in held if m.user_id is not None})
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
     count = 0
     for user_id, rows in groupby(held, key=lambda m: m.user_id):

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, null, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
@@ -136,7 +136,9 @@ def export_mediator(session: Session, mediator: Mediator) -> dict[str, Any]:
         select(Assignment).where(Assignment.mediator_id == mediator.id).order_by(Assignment.id)
     ).all()
     message_filter = [OutboxMessage.recipient == mediator.email]
-    audit_filter = [(AuditEvent.object_type == "mediator") & (AuditEvent.object_id == mediator.id)]
+    audit_filter: list[ColumnElement[bool]] = [
+        (AuditEvent.object_type == "mediator") & (AuditEvent.object_id == mediator.id)
+    ]
     if user is not None:
         message_filter.append(OutboxMessage.user_id == user.id)
         audit_filter += [
