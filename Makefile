@@ -55,9 +55,11 @@ load: translations
 	test -x $(BIN)/locust || $(BIN)/python -m pip install --quiet 'locust>=2.40,<3'
 	$(BIN)/python benchmarks/load.py --database-url $(BENCH_DATABASE_URL) $(LOAD_ARGS)
 
+# Types: mypy reads its files and level from pyproject.toml ([tool.mypy]).
 lint: $(STAMP) complexity
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # No function above cyclomatic complexity 20 (radon's grade D starts at 21), and no dead code
 # (vulture at 60 %, configured in pyproject.toml; vulture_whitelist.py names what it cannot see).

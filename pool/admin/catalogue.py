@@ -213,6 +213,7 @@ def guideline_new():
         if form.preview.data:
             preview = render_markdown(form.body_markdown.data)
         else:
+            assert form.title.data is not None and form.body_markdown.data is not None  # required
             saved, guideline = save(
                 form,
                 lambda: catalogue.publish_guideline(
@@ -269,6 +270,7 @@ def _flash_published(guideline: Guideline) -> None:
 def domains():
     form = DomainForm()
     if form.validate_on_submit():
+        assert form.name_de.data is not None and form.name_en.data is not None  # required fields
         saved, domain = save(
             form,
             lambda: catalogue.add_domain(

@@ -402,6 +402,7 @@ def _user_form(user: User | None) -> tuple[UserForm, list]:
 def user_new():
     form, office_groups = _user_form(None)
     if form.validate_on_submit():
+        assert form.email.data is not None and form.name.data is not None  # required fields
         saved, user = save(
             form,
             lambda: user_service.create_user(
@@ -435,6 +436,8 @@ def user_edit(user_id: int):
     form, office_groups = _user_form(user)
     actor = _actor()
     if form.validate_on_submit():
+        name, email = form.name.data, form.email.data
+        assert name is not None and email is not None  # required fields
         version = user.session_version
 
         def change() -> None:
@@ -442,10 +445,8 @@ def user_edit(user_id: int):
             old_grants = {(r.role, r.pool_id, r.office_id) for r in user.roles}
             if old_grants != set(form.grants()):
                 user_service.set_roles(s, actor=actor, user=user, grants=form.grants())
-            if form.name.data != user.name or form.email.data.strip().lower() != user.email:
-                user_service.update_user(
-                    s, actor=actor, user=user, name=form.name.data, email=form.email.data
-                )
+            if name != user.name or email.strip().lower() != user.email:
+                user_service.update_user(s, actor=actor, user=user, name=name, email=email)
 
         saved, _result = save(form, change)
         if saved:

@@ -82,6 +82,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        assert form.email.data is not None and form.password.data is not None  # required fields
         now = utcnow()
         result = accounts.sign_in(
             db_session(),
@@ -107,6 +108,7 @@ def login():
             )
             return response
         if result.status == "throttled":
+            assert result.retry_after is not None  # a throttled sign-in says for how long
             minutes = max(1, round(result.retry_after.total_seconds() / 60))
             form.form_errors.append(
                 _(
@@ -165,6 +167,7 @@ def logout_everywhere():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        assert form.email.data is not None  # a required field
         accounts.request_password_reset(db_session(), form.email.data, now=utcnow())
         db_session().commit()
         flash(
@@ -190,6 +193,7 @@ def set_password(token: str):
     if form.validate_on_submit() and _add_password_errors(
         form.password, one_time.user.email, one_time.user.name
     ):
+        assert form.password.data is not None  # a required field
         user = accounts.redeem_one_time_token(db_session(), one_time, form.password.data, now=now)
         db_session().commit()
         session.clear()
@@ -254,13 +258,14 @@ def change_password():
     form = ChangePasswordForm()
     user = current_user._get_current_object()
     valid = form.validate_on_submit()
-    if valid and not accounts.verify_user_password(user, form.current.data):
+    if valid and not accounts.verify_user_password(user, form.current.data or ""):
         form.current.errors = [*form.current.errors, _("Das aktuelle Passwort stimmt nicht.")]
         valid = False
     if valid and not _add_password_errors(form.password, user.email, user.name):
         valid = False
     if not valid:
         return _profile_page(password_form=form, status=400)
+    assert form.password.data is not None  # a required field
     accounts.set_password(db_session(), user, form.password.data, now=utcnow())
     db_session().commit()
     # The new session version ends every other session; this browser stays signed in.
@@ -276,6 +281,7 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _profile_page(token_form=form, status=400)
+    assert form.name.data is not None  # a required field
     secret = accounts.create_api_token(
         db_session(), current_user._get_current_object(), form.name.data, now=utcnow()
     )

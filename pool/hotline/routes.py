@@ -8,6 +8,7 @@ redirect. The language is a query parameter (a code, not personal data).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -30,13 +31,13 @@ MAX_ID = 2**31 - 1
 
 
 def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 # --- the mediator's switch ------------------------------------------------------------------------
 
 
-def _until(form: ReachableForm, now: datetime) -> datetime | None | bool:
+def _until(form: ReachableForm, now: datetime) -> datetime | Literal[False] | None:
     """The chosen end (None: until switched off); False with an error on the form."""
     choice = form.duration.data
     if choice == "open":

@@ -127,7 +127,7 @@ def _filter_form(pools: list[Pool], domains: list[Domain], **kwargs) -> Mediator
 
 def _form_from_request(pools, domains) -> MediatorFilterForm:
     """The filters of a GET: selects from the URL, typed texts from the session."""
-    values = MultiDict()
+    values: MultiDict[str, str] = MultiDict()
     for name in URL_FILTERS:
         raw = request.args.get(name)
         if raw is not None:
@@ -312,7 +312,7 @@ def export():
                     KIND_LABELS.get(m.kind, m.kind),
                     STATUS_LABELS.get(m.status, m.status),
                     _languages_text(m),
-                    LEVEL_LABELS.get(m.german_level, m.german_level or ""),
+                    LEVEL_LABELS.get(m.german_level or "", m.german_level or ""),
                     GENDER_LABELS.get(m.gender, "") if m.gender else "",
                     ", ".join(m.municipalities or []),
                     m.travel_km,
@@ -548,8 +548,9 @@ def _audit_details(event: AuditEvent) -> str:
     if isinstance(fields, list):
         parts.append(", ".join(str(FIELD_LABELS.get(f, f)) for f in fields))
     if "from" in details or "to" in details:
-        before = STATUS_LABELS.get(details.get("from"), details.get("from") or "–")
-        after = STATUS_LABELS.get(details.get("to"), details.get("to") or "–")
+        status_from, status_to = details.get("from") or "–", details.get("to") or "–"
+        before = STATUS_LABELS.get(status_from, status_from)
+        after = STATUS_LABELS.get(status_to, status_to)
         parts.append(f"{before} → {after}")
     if "training" in details:
         parts.append(str(details["training"]))
@@ -741,6 +742,7 @@ def training(mediator_id: int):
     active = list(s.scalars(select(Training).where(Training.active.is_(True))))
     form.training_id.choices = choices([("", _("Bitte wählen")), *((t.id, t.name) for t in active)])
     if form.validate_on_submit():
+        assert form.completed_on.data is not None  # a required field
         chosen = next(t for t in active if t.id == form.training_id.data)
         saved, record = save(
             form,

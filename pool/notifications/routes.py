@@ -55,7 +55,7 @@ def preferences():
     user = _actor()
     codes = relevant_categories(user)
     posted = request.method == "POST"
-    data = None
+    data: dict[str, object] | None = None
     if not posted:
         data = {
             f"category_{code}": DIGEST if code in (user.digest_categories or ()) else NOW

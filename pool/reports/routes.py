@@ -75,6 +75,7 @@ def indicators():
     if not valid:
         return render_template("reports/indicators.html", **context), 400
     start, end = form.start.data, form.end.data
+    assert start is not None and end is not None  # the form fills empty days from the defaults
     pool_ids = pool_scope(session, user, pool_id if isinstance(pool_id, int) else None)
     figures = service.compute(session, pool_ids, start, end, utcnow())
     labels = _labels(session, figures)

@@ -73,6 +73,7 @@ def attendance(token: str):
     problem = _check(assignment, current)
     if problem is not None:
         return problem
+    assert assignment is not None  # _check answered for a missing one
     return _page(assignment, "already" if assignment.attendance_confirmed_at else "ask")
 
 
@@ -83,6 +84,7 @@ def attendance_confirm(token: str):
     problem = _check(assignment, current)
     if problem is not None:
         return problem
+    assert assignment is not None  # _check answered for a missing one
     # The CSRF token was checked before the view (CSRFProtect); there is nothing else to enter.
     confirmed = reminders.confirm_attendance(
         s, assignment=assignment, actor_id=assignment.mediator.user_id, now=utcnow(), via="link"

@@ -56,9 +56,11 @@ def assignment_debrief(assignment_id: int):
     form = DebriefForm()
     if not form.validate():
         return _assignment_page(assignment, debrief=form, status=400)
+    mediator = own_mediator(s, current_user)
+    assert mediator is not None  # load_assignment found the user's own assignment
     try:
         debriefs.request_debrief(
-            s, actor=current_user._get_current_object(), mediator=own_mediator(s, current_user),
+            s, actor=current_user._get_current_object(), mediator=mediator,
             assignment=assignment, note=form.debrief_note.data,
             urgent=bool(form.debrief_urgent.data), now=utcnow(),
         )  # fmt: skip

@@ -14,7 +14,9 @@ Caseworkers and coordinators with access see the assignment page read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -78,7 +80,10 @@ def labels() -> dict:
     }
 
 
-def _run(form, change) -> tuple[object | None, int]:
+T = TypeVar("T")
+
+
+def _run(form, change: Callable[[], T]) -> tuple[T | None, int]:
     """Run a booking change and commit. Returns (result, 200); on a broken rule (result None, 400)
     with the error on ``form``; on a conflict (None, 409) — the caller words the message."""
     status, result = commit_change(form, change, concurrent=None)
@@ -234,6 +239,7 @@ def offer_accept(offer_id: int):
     s = db_session()
     offer = load_offer(s, current_user, offer_id, need="own")
     mediator = own_mediator(s, current_user)
+    assert mediator is not None  # load_offer found the user's own offer
     form, decline = AcceptForm(), DeclineForm(formdata=None)
     if offer.status == OfferStatus.ACCEPTED:  # a second click: the first one counted
         return _to_own_assignment(offer)
@@ -270,6 +276,7 @@ def offer_decline(offer_id: int):
     s = db_session()
     offer = load_offer(s, current_user, offer_id, need="own")
     mediator = own_mediator(s, current_user)
+    assert mediator is not None  # load_offer found the user's own offer
     accept, form = AcceptForm(formdata=None), DeclineForm()
     if not form.validate():
         return _offer_page(offer, accept, form, 400)

@@ -270,13 +270,17 @@ def _availability_page(mediator: Mediator, *, on_behalf: bool, self_url: str):
             flash(_("Mehr Zeilen passen nicht in das Formular."), "error")
     elif posted:
         if form.validate():
-            weekly = [
-                Window(int(r.weekday.data), r.start.data, r.end.data) for r in form.kept_windows()
-            ]
-            absences = [
-                AbsenceValue(r.start_date.data, r.end_date.data, r.note.data or None)
-                for r in form.kept_absences()
-            ]
+            # A kept row has passed its checks: both times, both days are there.
+            weekly = []
+            for r in form.kept_windows():
+                assert r.start.data is not None and r.end.data is not None
+                weekly.append(Window(int(r.weekday.data), r.start.data, r.end.data))
+            absences = []
+            for a in form.kept_absences():
+                assert a.start_date.data is not None and a.end_date.data is not None
+                absences.append(
+                    AbsenceValue(a.start_date.data, a.end_date.data, a.note.data or None)
+                )
             paused_until = None if form.end_pause.data else form.paused_until.data
             if save(
                 form,
