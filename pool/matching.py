@@ -42,7 +42,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "reliability": 2.0,  # taken off, at most this much, for declines and late cancellations
     "related_language": 3.0,  # taken off for a related language instead of the requested one
 }
-LEVEL_SHARE = {
+LEVEL_SHARE: dict[str, float] = {
     Level.NATIVE: 1.0,
     Level.C2: 0.8,
     Level.C1: 0.6,
@@ -222,12 +222,20 @@ def _modes(mediator: Any) -> list[str]:
 
 
 def _mode_phrase(mode: str) -> str:
-    names = {Mode.IN_PERSON: _("vor Ort"), Mode.PHONE: _("am Telefon"), Mode.VIDEO: _("per Video")}
+    names: dict[str, str] = {
+        Mode.IN_PERSON: _("vor Ort"),
+        Mode.PHONE: _("am Telefon"),
+        Mode.VIDEO: _("per Video"),
+    }
     return names.get(mode, mode)
 
 
 def _gender_wanted(code: str) -> str:
-    names = {Gender.FEMALE: _("eine Frau"), Gender.MALE: _("ein Mann"), Gender.DIVERSE: _("divers")}
+    names: dict[str, str] = {
+        Gender.FEMALE: _("eine Frau"),
+        Gender.MALE: _("ein Mann"),
+        Gender.DIVERSE: _("divers"),
+    }
     return names.get(code, code)
 
 

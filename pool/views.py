@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request, url_for
+from flask_babel import LazyString
 from flask_login import current_user
 
 from pool.enums import TEMPLATE_ENUMS, Role
@@ -37,7 +38,7 @@ NAVIGATION = (
 )
 
 
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, LazyString] = {
     Role.ADMIN: _l("Administration"),
     Role.COORDINATOR: _l("Koordination"),
     Role.CASEWORKER: _l("Sachbearbeitung"),

@@ -30,7 +30,7 @@ GERMAN_LEVELS = tuple(Level)
 MODES = tuple(Mode)
 GENDERS = tuple(Gender)
 # Allowed status changes (coordinators only).
-STATUS_TRANSITIONS = {
+STATUS_TRANSITIONS: dict[str, tuple[MediatorStatus, ...]] = {
     MediatorStatus.APPLIED: (MediatorStatus.ACTIVE, MediatorStatus.REJECTED),
     MediatorStatus.ACTIVE: (MediatorStatus.PAUSED, MediatorStatus.LEFT),
     MediatorStatus.PAUSED: (MediatorStatus.ACTIVE, MediatorStatus.LEFT),

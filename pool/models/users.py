@@ -62,7 +62,7 @@ class User(Base):
 
     @property
     def role_names(self) -> list[str]:
-        return sorted({r.role for r in self.roles}, key=list(Role).index)
+        return sorted({r.role for r in self.roles}, key=lambda role: list(Role).index(Role(role)))
 
     @property
     def coordinated_pool_ids(self) -> list[int]:

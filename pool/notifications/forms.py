@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from wtforms import SubmitField
 
 from pool.enums import NotificationCategory, Role
@@ -30,7 +31,7 @@ ROLE_CATEGORIES = {
 }
 
 # Why a category always comes at once.
-IMMEDIATE_REASONS = {
+IMMEDIATE_REASONS: dict[str, LazyString] = {
     NotificationCategory.OFFERS: _l("Angebote haben eine Antwortfrist."),
     NotificationCategory.REMINDERS: _l("Erinnerungen kommen zu einer festen Zeit vor dem Termin."),
     NotificationCategory.ALERTS: _l("Warnungen betreffen Termine, die bald beginnen."),

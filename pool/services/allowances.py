@@ -32,7 +32,7 @@ from pool.models import (
 from pool.models.allowances import AMOUNT_FIELDS
 from pool.services import ServiceError
 
-UNIT_MINUTES = {AllowanceUnit.HOUR: 60, AllowanceUnit.HALF_HOUR: 30}
+UNIT_MINUTES: dict[str, int] = {AllowanceUnit.HOUR: 60, AllowanceUnit.HALF_HOUR: 30}
 # Line kinds: what the amount is for.
 TOOK_PLACE, SHORT_NOTICE, CLIENT_NO_SHOW = (
     Outcome.TOOK_PLACE,

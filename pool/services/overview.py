@@ -70,7 +70,9 @@ def language_overview(session: Session, pools: Sequence[Pool], locale: str) -> O
     )
     cells: dict[str, dict[int, Cell]] = {}
     for pool_id, code, count, *mode_counts in session.execute(query) if pool_ids else ():
-        modes = {mode: int(n or 0) for mode, n in zip(MODES, mode_counts, strict=True)}
+        modes: dict[str, int] = {
+            mode: int(n or 0) for mode, n in zip(MODES, mode_counts, strict=True)
+        }
         cells.setdefault(code, {})[pool_id] = Cell(int(count), modes)
     rows = [
         LanguageRow(code, language_name(code, locale), by_pool) for code, by_pool in cells.items()
