@@ -4,7 +4,9 @@ data reaches the database, so SQLite and PostgreSQL behave alike."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 from babel.support import NullTranslations, Translations
 from flask_wtf import FlaskForm
@@ -119,7 +121,12 @@ REQUEST_CHANGED_ELSEWHERE = _l(
 )
 
 
-def commit_change(form, change, *, concurrent=CHANGED_ELSEWHERE, refused=None):
+T = TypeVar("T")
+
+
+def commit_change(
+    form, change: Callable[[], T], *, concurrent=CHANGED_ELSEWHERE, refused=None
+) -> tuple[int | None, T | None]:
     """Run ``change`` (a service call) and commit the request's session: the one place where the
     pages turn a refusal into an error on ``form``. On a refusal it rolls back and returns the
     status for the page: 400 for a broken rule (the message at its field, or at the top), 409

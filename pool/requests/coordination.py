@@ -310,6 +310,7 @@ def review_offer(request_id: int):
         return stale
     if not form.validate():
         return _render_review(item, forms, result, 400)
+    assert form.mediator_ids.data is not None  # a required field
     wanted = list(dict.fromkeys(form.mediator_ids.data))
     found = {m.id: m for m in session.scalars(select(Mediator).where(Mediator.id.in_(wanted)))}
     mediators = [found[i] for i in wanted if i in found]

@@ -12,7 +12,9 @@ come back with status 400 (409 when someone else changed the request first) and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -184,7 +186,10 @@ def _put_reasons(form, reasons, skip: frozenset[str] = frozenset()) -> None:
         add_form_error(form, reason.text, name if name in form._fields else None)
 
 
-def _commit(form, change) -> tuple[int | None, object]:
+T = TypeVar("T")
+
+
+def _commit(form, change: Callable[[], T]) -> tuple[int | None, T | None]:
     """Run the service and commit; on a refusal the reasons are on ``form`` and the status for the
     page is returned (400, or 409 when someone else was faster)."""
     return commit_change(form, change, concurrent=REQUEST_CHANGED_ELSEWHERE, refused=_put_reasons)
@@ -203,7 +208,7 @@ def new():
     form = RequestForm(office_pairs=pairs, domain_pairs=_domain_pairs(s))
     if fixed_office is not None and request.method == "GET":
         form.office_id.data = str(fixed_office.id)
-    status = 200
+    status: int | None = 200
     if request.method == "POST":
         if fixed_office is not None:
             form.office_id.data = str(fixed_office.id)
@@ -226,6 +231,7 @@ def new():
                 ),
             )  # fmt: skip
             if status is None:
+                assert created is not None  # no refusal: the service's answer
                 first = created[0]
                 if len(created) > 1:
                     flash(_("Ihre %(n)d Anfragen sind eingegangen.", n=len(created)), "success")
@@ -397,7 +403,7 @@ def edit(request_id: int):
         data=None if posted else _change_data(item), current_duration=item.duration_minutes
     )
     in_series = item.series_id is not None
-    status = 200
+    status: int | None = 200
     if posted:
         if not in_series:
             form.scope.data = "one"
@@ -414,6 +420,7 @@ def edit(request_id: int):
                 ),
             )  # fmt: skip
             if status is None:
+                assert changed is not None  # no refusal: the service's answer
                 flash(
                     _("Die Änderung ist gespeichert (%(n)d Termine).", n=len(changed))
                     if len(changed) > 1
@@ -449,7 +456,8 @@ def cancel(request_id: int):
     form = CancelForm()
     if not form.validate():
         return _detail_page(item, cancel=form, status=400)
-    if not form.reason.data:
+    reason = form.reason.data
+    if not reason:
         add_form_error(form, _("Bitte geben Sie einen Grund an."), "reason")
         return _detail_page(item, cancel=form, status=400)
     if not _state(item, utcnow())["can_cancel"]:
@@ -458,13 +466,14 @@ def cancel(request_id: int):
     status, cancelled = _commit(
         form,
         lambda: intake.cancel_with_following(
-            s, actor=user, request=item, reason=form.reason.data, now=utcnow(),
+            s, actor=user, request=item, reason=reason, now=utcnow(),
             following=bool(form.whole_series.data),
         ),
     )  # fmt: skip
     if status is not None:
         s.expire_all()
         return _detail_page(item, cancel=form, status=status)
+    assert cancelled is not None  # no refusal: the service's answer
     if len(cancelled) > 1:
         flash(_("%(n)d Termine sind abgesagt.", n=len(cancelled)), "success")
     else:

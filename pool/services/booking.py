@@ -733,7 +733,7 @@ def _alert_outcome_differs(
     differences = outcome_differences(assignment)
     if not differences:  # one side has not reported yet, or both agree
         return
-    context = {
+    context: dict[str, Any] = {
         "differences": differences,
         "office_outcome": OUTCOME_LABELS.get(assignment.office_outcome or ""),
         "mediator_outcome": OUTCOME_LABELS.get(assignment.mediator_outcome or ""),

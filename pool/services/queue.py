@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from pool.enums import OfferStatus, RequestStatus
@@ -69,7 +69,7 @@ def needs_person_condition(pools: list[Pool], now: datetime):
 
 
 def _conditions(pools: list[Pool], filters: QueueFilters) -> list:
-    conditions = [
+    conditions: list[ColumnElement[bool]] = [
         InterpretingRequest.pool_id.in_([p.id for p in pools] or [-1]),
         InterpretingRequest.status.in_(QUEUE_STATUSES),
     ]
