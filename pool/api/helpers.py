@@ -53,7 +53,7 @@ class ApiError(Exception):
 
 def actor() -> Any:
     """The signed-in user itself (not the proxy) for the services."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 # --- parsing --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from pydantic import BaseModel
@@ -23,7 +23,7 @@ from pool.schemas.errors import Error, IntakeRefused
 
 API_VERSION = "1.0.0"
 API_PREFIX = "/api/v1"
-_SIGNED_IN = [{"bearerAuth": []}, {"browserSession": []}]
+_SIGNED_IN: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"browserSession": []}]
 _ERROR_NAMES = {
     "400": "BadRequest",
     "401": "Unauthorized",
@@ -154,7 +154,9 @@ def _inline_enums(node: Any, enums: dict[str, Any]) -> Any:
     return {k: _inline_enums(v, enums) for k, v in node.items()}
 
 
-def _components(models: list[tuple[type[BaseModel], str]]) -> tuple[dict, dict[Any, Any]]:
+def _components(
+    models: list[tuple[type[BaseModel], _Mode]],
+) -> tuple[dict, dict[Any, Any]]:
     keys, top = models_json_schema(models, ref_template="#/components/schemas/{model}")
     defs = top.get("$defs", {})
     enums = {
@@ -187,8 +189,11 @@ def _operations() -> list[tuple[str, str, Operation]]:
     return found
 
 
-def _models(operations: list[tuple[str, str, Operation]]) -> list[tuple[type[BaseModel], str]]:
-    models: dict[tuple[type[BaseModel], str], None] = {(Error, "serialization"): None}
+_Mode = Literal["validation", "serialization"]
+
+
+def _models(operations: list[tuple[str, str, Operation]]) -> list[tuple[type[BaseModel], _Mode]]:
+    models: dict[tuple[type[BaseModel], _Mode], None] = {(Error, "serialization"): None}
     models[(IntakeRefused, "serialization")] = None
     for _, _, spec in operations:
         if spec.body is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import jsonify, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from pool.api import bp
@@ -466,7 +466,7 @@ def list_offers():
     )
     if not user.has_role(Role.ADMIN):
         mediator = own_mediator(session, user)
-        scopes = []
+        scopes: list[ColumnElement[bool]] = []
         if user.coordinated_pool_ids:
             in_pools = select(InterpretingRequest.id).where(
                 InterpretingRequest.pool_id.in_(sorted(user.coordinated_pool_ids))

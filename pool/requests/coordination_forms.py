@@ -92,7 +92,9 @@ def _deadline_in_range(form, field) -> None:
 
 
 def _reason(label, *, required: bool):
-    validators: list[object] = [Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))]
+    validators: list[object] = [
+        Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))
+    ]
     if required:
         validators.insert(0, DataRequired(message=_l("Bitte geben Sie einen Grund an.")))
     else:

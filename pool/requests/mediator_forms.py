@@ -32,7 +32,9 @@ OFFER_STATUS_LABELS = {
 
 
 def _reason_field(label, *, required: bool, description=None):
-    validators: list[object] = [Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))]
+    validators: list[object] = [
+        Length(max=MAX_REASON, message=_l("Höchstens %(max)d Zeichen.", max=MAX_REASON))
+    ]
     if required:
         validators.insert(0, DataRequired(_l("Bitte geben Sie einen Grund an.")))
     else:
