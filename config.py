@@ -118,6 +118,27 @@ class Settings(BaseSettings):
     ARGON2_MEMORY_COST: int = Field(65536, ge=8, description="argon2id memory in KiB.")
     ARGON2_PARALLELISM: int = Field(4, ge=1, description="argon2id lanes.")
 
+    # Reset links asked for and applications sent (/mitmachen): uses within the window per
+    # e-mail address typed and per client address (pool/services/throttle.py).
+    RESET_WINDOW_SECONDS: int = Field(
+        60 * 60, ge=1, description="Window for counting requested password reset links."
+    )
+    RESET_MAX_PER_TARGET: int = Field(
+        3, ge=1, description="Reset links per e-mail address typed within the window."
+    )
+    RESET_MAX_PER_ADDRESS: int = Field(
+        20, ge=1, description="Reset links per client address within the window."
+    )
+    APPLY_WINDOW_SECONDS: int = Field(
+        60 * 60, ge=1, description="Window for counting applications sent through /mitmachen."
+    )
+    APPLY_MAX_PER_TARGET: int = Field(
+        3, ge=1, description="Applications per e-mail address within the window."
+    )
+    APPLY_MAX_PER_ADDRESS: int = Field(
+        10, ge=1, description="Applications per client address within the window."
+    )
+
     INVITATION_VALID_HOURS: int = Field(7 * 24, ge=1, description="Validity of an invitation.")
     PASSWORD_RESET_VALID_MINUTES: int = Field(
         60, ge=1, description="Validity of a password reset link."
@@ -195,6 +216,12 @@ class Settings(BaseSettings):
             "LOGIN_WINDOW_SECONDS": self.LOGIN_WINDOW_SECONDS,
             "LOGIN_MAX_FAILURES_ACCOUNT": self.LOGIN_MAX_FAILURES_ACCOUNT,
             "LOGIN_MAX_FAILURES_ADDRESS": self.LOGIN_MAX_FAILURES_ADDRESS,
+            "RESET_WINDOW_SECONDS": self.RESET_WINDOW_SECONDS,
+            "RESET_MAX_PER_TARGET": self.RESET_MAX_PER_TARGET,
+            "RESET_MAX_PER_ADDRESS": self.RESET_MAX_PER_ADDRESS,
+            "APPLY_WINDOW_SECONDS": self.APPLY_WINDOW_SECONDS,
+            "APPLY_MAX_PER_TARGET": self.APPLY_MAX_PER_TARGET,
+            "APPLY_MAX_PER_ADDRESS": self.APPLY_MAX_PER_ADDRESS,
             "ARGON2_TIME_COST": self.ARGON2_TIME_COST,
             "ARGON2_MEMORY_COST": self.ARGON2_MEMORY_COST,
             "ARGON2_PARALLELISM": self.ARGON2_PARALLELISM,

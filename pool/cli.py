@@ -247,7 +247,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
     from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
-    from pool.services import booking, hotline
+    from pool.services import booking, hotline, throttle
     from pool.services.accounts import purge_login_failures
     from pool.services.imports import purge_import_jobs
     from pool.services.reminders import run_reminders
@@ -257,6 +257,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
             return {"skipped": 1}
         session = db_session()
         purged = purge_login_failures(session, now)
+        purged_throttle = throttle.purge(session, now)
         purge_import_jobs(session, now)
         session.commit()
         # Offers past their deadline; in a pool's automatic mode the next candidates are asked.
@@ -270,6 +271,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
         duties = run_due_duties(session, now)
         counts = deliver_due(session, mailer or mailer_from_config(), now)
         counts["purged_login_failures"] = purged
+        counts["purged_throttle_events"] = purged_throttle
         counts["expired_offers"] = expired
         counts["offers_after_expiry"] = reoffered
         counts.update({f"reminders:{name}": n for name, n in reminders.items()})

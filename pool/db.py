@@ -102,8 +102,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
 # the version first and the data after it sees data at least as new as that version, never older
 # (pool/pagecache.py keeps pages under the version read before they were made).
 # Tables that no kept page shows do not bump it: the audit trail, the scheduler's bookkeeping and
-# the sign-in throttle are written by requests that change nothing else.
-UNVERSIONED_TABLES = frozenset({"audit_events", "duty_runs", "login_failures", "data_version"})
+# the throttles are written by requests that change nothing else.
+UNVERSIONED_TABLES = frozenset(
+    {"audit_events", "duty_runs", "login_failures", "throttle_events", "data_version"}
+)
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _WROTE = "pool_wrote"
 _BUMP = "UPDATE data_version SET value = value + 1 WHERE id = 1"

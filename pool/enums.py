@@ -188,6 +188,13 @@ class LinkPurpose(StrEnum):
     RESET = "reset"
 
 
+class ThrottleKind(StrEnum):
+    """The public actions limited per target address and per client address."""
+
+    RESET = "reset"
+    APPLY = "apply"
+
+
 # The enums the templates compare against (registered as Jinja globals by their class name).
 TEMPLATE_ENUMS = (
     Role,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from functools import cache
@@ -34,10 +35,22 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
+@cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_cost, parallelism).hash(_DUMMY_PASSWORD)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; without a hash (no account, or no password chosen yet) the
+    password is verified against a dummy hash of the same parameters, so it takes as long."""
     hasher = password_hasher()
     if not password_hash:
-        hasher.hash(_DUMMY_PASSWORD)  # same cost as a real check
+        cfg = current_app.config
+        dummy = _dummy_hash(
+            cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"]
+        )
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            hasher.verify(dummy, password)
         return False
     try:
         return hasher.verify(password_hash, password)

@@ -11,11 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from pool import audit
 from pool.apply.forms import APPLY_LANGUAGE_ROWS, ApplicationForm
 from pool.db import db_session, utcnow
+from pool.enums import ThrottleKind
 from pool.i18n import gettext as _
 from pool.models import Pool
+from pool.security import client_address
 from pool.selfservice.forms import add_empty_rows, add_row, split_municipalities
+from pool.services import throttle
 from pool.services.mediators import LanguageSkill, MediatorError
 from pool.services.mediators import apply as apply_as_mediator
+from pool.services.throttle import minutes_of
 
 bp = Blueprint("apply", __name__)
 
@@ -63,23 +67,37 @@ def index():
         if not add_row(form.languages):
             flash(_("Mehr Sprachen passen nicht in das Formular."), "error")
     elif request.method == "POST":
-        if form.validate():
-            pool = next(p for p in pools if p.id == form.pool_id.data)
-            now = utcnow()
-            try:
-                apply_as_mediator(s, pool=pool, values=_values(form, now), now=now)
-                s.commit()
-            except MediatorError as exc:
-                s.rollback()
-                if exc.field == "email":  # applied before, or already in the pool
-                    return _already_known(s)
-                _add_error(form, exc.message, exc.field)
-            except IntegrityError:  # the same address sent twice at the same moment
-                s.rollback()
-                return _already_known(s)
-            else:
-                return redirect(url_for("apply.thanks"))
         status = 400
+        if form.validate():
+            now = utcnow()
+            wait = throttle.take(
+                s, ThrottleKind.APPLY, form.email.data, address=client_address(), now=now
+            )
+            s.commit()  # the use counts even when the application is refused below
+            if wait is not None:
+                form.form_errors.append(
+                    _(
+                        "Von dieser Adresse oder diesem Anschluss kamen gerade zu viele "
+                        "Bewerbungen. Bitte versuchen Sie es in %(minutes)s Minuten noch einmal.",
+                        minutes=minutes_of(wait),
+                    )
+                )
+                status = 429
+            else:
+                pool = next(p for p in pools if p.id == form.pool_id.data)
+                try:
+                    apply_as_mediator(s, pool=pool, values=_values(form, now), now=now)
+                    s.commit()
+                except MediatorError as exc:
+                    s.rollback()
+                    if exc.field == "email":  # applied before, or already in the pool
+                        return _already_known(s)
+                    _add_error(form, exc.message, exc.field)
+                except IntegrityError:  # the same address sent twice at the same moment
+                    s.rollback()
+                    return _already_known(s)
+                else:
+                    return redirect(url_for("apply.thanks"))
     add_empty_rows(form.languages, APPLY_LANGUAGE_ROWS - _filled_rows(form))
     levels = sorted({p.min_german_level for p in pools})
     return render_template("apply/index.html", form=form, pools=pools, levels=levels), status

@@ -30,13 +30,14 @@ from pool.auth.forms import (
     TokenForm,
 )
 from pool.db import db_session, utcnow
-from pool.enums import LinkPurpose
+from pool.enums import LinkPurpose, ThrottleKind
 from pool.forms import ConfirmForm
 from pool.i18n import LOCALE_COOKIE
 from pool.i18n import gettext as _
 from pool.models import ApiToken
 from pool.security import client_address, password_problems
-from pool.services import accounts
+from pool.services import accounts, throttle
+from pool.services.throttle import minutes_of
 
 bp = Blueprint("auth", __name__)
 
@@ -109,7 +110,7 @@ def login():
             return response
         if result.status == "throttled":
             assert result.retry_after is not None  # a throttled sign-in says for how long
-            minutes = max(1, round(result.retry_after.total_seconds() / 60))
+            minutes = minutes_of(result.retry_after)
             form.form_errors.append(
                 _(
                     "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(minutes)s Minuten "
@@ -168,7 +169,21 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         assert form.email.data is not None  # a required field
-        accounts.request_password_reset(db_session(), form.email.data, now=utcnow())
+        now = utcnow()
+        wait = throttle.take(
+            db_session(), ThrottleKind.RESET, form.email.data, address=client_address(), now=now
+        )
+        if wait is not None:
+            form.form_errors.append(
+                _(
+                    "Für diese Adresse oder von diesem Anschluss wurden gerade zu viele Links "
+                    "angefordert. Bitte sehen Sie in Ihr Postfach oder versuchen Sie es in "
+                    "%(minutes)s Minuten noch einmal.",
+                    minutes=minutes_of(wait),
+                )
+            )
+            return render_template("auth/forgot.html", form=form), 429
+        accounts.request_password_reset(db_session(), form.email.data, now=now)
         db_session().commit()
         flash(
             _(

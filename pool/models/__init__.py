@@ -28,7 +28,15 @@ from pool.models.requests import (
     PoolClosure,
     RequestSeries,
 )
-from pool.models.users import ROLES, ApiToken, LoginFailure, OneTimeToken, User, UserRole
+from pool.models.users import (
+    ROLES,
+    ApiToken,
+    LoginFailure,
+    OneTimeToken,
+    ThrottleEvent,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "DebriefRequest",
@@ -57,6 +65,7 @@ __all__ = [
     "FEDERAL_STATES",
     "ROLES",
     "ApiToken",
+    "ThrottleEvent",
     "AuditEvent",
     "ImportJob",
     "LoginFailure",

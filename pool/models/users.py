@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pool.db import Base, UTCDateTime, utcnow
-from pool.enums import LinkPurpose, Role, check_in
+from pool.enums import LinkPurpose, Role, ThrottleKind, check_in
 from pool.models.org import Office, Pool
 
 # The codes as tuples, for membership tests ("x in Enum" needs a member on Python 3.11).
@@ -151,5 +151,23 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThrottleEvent(Base):
+    """One use of a limited public action (a reset link asked for, an application sent), counted
+    per target (a hash of the e-mail address typed) and per client address within a window."""
+
+    __tablename__ = "throttle_events"
+    __table_args__ = (
+        check_in("kind", ThrottleKind),
+        Index("ix_throttle_events_kind_target_at", "kind", "target_key", "at"),
+        Index("ix_throttle_events_kind_address_at", "kind", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    target_key: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

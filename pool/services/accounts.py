@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from pool import audit
 from pool.db import rowcount
 from pool.enums import LinkPurpose, NotificationCategory
-from pool.models import ApiToken, LoginFailure, OneTimeToken, User
-from pool.outbox import enqueue
+from pool.models import ApiToken, LoginFailure, OneTimeToken, OutboxMessage, User
+from pool.outbox import enqueue, render_message
 from pool.security import hash_password, hash_secret, needs_rehash, new_secret, verify_password
 from pool.urls import external_url
 
@@ -23,7 +23,11 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalars(select(User).where(User.email == normalise_email(email))).first()
+    """The account of an address; its roles are loaded only when asked for, so that finding an
+    account costs what finding none costs (sign-in and reset must not tell which it was)."""
+    return session.scalars(
+        select(User).where(User.email == normalise_email(email)).options(lazyload(User.roles))
+    ).first()
 
 
 def account_key(email: str) -> str:
@@ -62,8 +66,8 @@ def sign_in(
     Failures are counted per account (a hash of the e-mail) and per client address within a
     window. While an account is throttled, attempts are refused without being counted, so the
     lock ends one window after the last counted failure. A browser that signed in to the
-    account before (trusted device cookie) is not held by the account limit, so an attacker
-    cannot keep the owner locked out.
+    account before (trusted device cookie) is held by neither limit, so an attacker can keep
+    neither the owner nor the colleagues behind the same address (a town hall) locked out.
     """
     cfg = current_app.config
     window = timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
@@ -81,14 +85,16 @@ def sign_in(
     if account_count >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"] and not trusted:
         assert account_oldest is not None  # counted failures have a time
         blocked_until = account_oldest + window
-    if address_count >= cfg["LOGIN_MAX_FAILURES_ADDRESS"]:
+    if address_count >= cfg["LOGIN_MAX_FAILURES_ADDRESS"] and not trusted:
         assert address_oldest is not None  # counted failures have a time
         blocked_until = max(filter(None, [blocked_until, address_oldest + window]))
     if blocked_until is not None:
         audit.record(session, user.id if user else None, "login.throttled")
         return SignInResult("throttled", retry_after=max(blocked_until - now, timedelta(minutes=1)))
 
-    if user is None or not verify_password(user.password_hash, password):
+    # Verified against a dummy hash without an account: the answer takes as long either way.
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok:
         session.add(LoginFailure(account_key=key, address=address, at=now))
         audit.record(
             session, user.id if user else None, "login.failed", "user", user.id if user else None
@@ -177,11 +183,16 @@ def send_invitation(session: Session, user: User, *, inviter: User | None, now: 
 
 
 def request_password_reset(session: Session, email: str, *, now: datetime) -> None:
-    """Send a reset link if an active account exists; the caller answers the same either way."""
+    """Send a reset link if an active account exists; the caller answers the same either way.
+
+    Without an account the same work is done (the same queries, a secret made and hashed, the
+    mail rendered), only nothing is stored but the audit event: the time taken does not tell
+    whether an address has an account."""
     user = find_user_by_email(session, email)
-    if user is None or not user.active:
-        return
     valid_minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
+    if user is None or not user.active:
+        _reset_work_without_account(session, email, valid_minutes, now)
+        return
     secret = _issue_one_time_token(
         session, user, LinkPurpose.RESET, timedelta(minutes=valid_minutes), now
     )
@@ -202,6 +213,33 @@ def request_password_reset(session: Session, email: str, *, now: datetime) -> No
         now=now,
     )
     audit.record(session, user.id, "password.reset_requested", "user", user.id)
+
+
+def _reset_work_without_account(
+    session: Session, email: str, valid_minutes: int, now: datetime
+) -> None:
+    address = normalise_email(email)
+    stand_in = User(email=address, name=address.split("@")[0], locale=None)  # never stored
+    session.scalars(
+        select(OneTimeToken).where(
+            OneTimeToken.user_id == 0,
+            OneTimeToken.purpose == LinkPurpose.RESET,
+            OneTimeToken.used_at.is_(None),
+        )
+    ).all()
+    secret = new_secret()
+    hash_secret(secret)
+    session.scalars(select(OutboxMessage).where(OutboxMessage.key == f"reset:0:{now}")).first()
+    render_message(
+        "password_reset",
+        {
+            "user": stand_in,
+            "link": external_url("auth.set_password", token=secret),
+            "valid_minutes": valid_minutes,
+        },
+        "de",
+    )
+    audit.record(session, None, "password.reset_requested_unknown")
 
 
 def find_one_time_token(session: Session, secret: str, now: datetime) -> OneTimeToken | None:
