@@ -6,6 +6,7 @@ session commits once.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -13,8 +14,11 @@ from typing import Any, cast
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import CursorResult, Result, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -134,7 +138,9 @@ def track_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _forget(conn) -> None:
-        conn.info.pop(_WROTE, None)
+        # A lost connection has no info to read (it would raise); "checkin" below clears it.
+        if not conn.invalidated:
+            conn.info.pop(_WROTE, None)
 
     @event.listens_for(engine, "checkin")
     def _forget_on_return(_dbapi_connection, record) -> None:
@@ -183,9 +189,24 @@ def init_app(app: Flask) -> Database:
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
-            session.close()
+            release(session)
 
     return database
+
+
+def release(session: Session) -> None:
+    """Roll back and close without ever raising: after a lost connection ``close()`` alone raises
+    ``PendingRollbackError``, and an error raised here would replace the answer already made (the
+    client would get an empty 500). A connection that cannot even be rolled back is discarded."""
+    try:
+        session.rollback()
+        session.close()
+    except SQLAlchemyError:
+        log.warning("discarding a database session that could not be closed", exc_info=True)
+        try:
+            session.invalidate()
+        except SQLAlchemyError:
+            log.warning("discarding its connection failed too", exc_info=True)
 
 
 def get_db() -> Database:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from pool.i18n import gettext as _
@@ -81,9 +82,31 @@ def error_response(status: int, detail: str | None = None) -> Response | tuple[s
     title, text = messages().get(status, messages()[400 if status < 500 else 500])
     if wants_json():
         return json_error(status, detail or title)
-    return render_template(
-        "errors/error.html", status=status, title=title, text=detail or text
-    ), status
+    try:
+        return render_template(
+            "errors/error.html", status=status, title=title, text=detail or text
+        ), status
+    except Exception:
+        # The page around the message needs the signed-in user, and with it the database: when
+        # that is what failed, the message still arrives, on a plain page.
+        log.exception("error page could not be rendered")
+        return PLAIN_PAGE.format(title=escape(title), text=escape(detail or text)), status
+
+
+PLAIN_PAGE = (
+    '<!doctype html><html lang="de"><meta charset="utf-8"><title>{title}</title>'
+    "<h1>{title}</h1><p>{text}</p></html>"
+)
+
+
+def _end_failed_transaction() -> None:
+    """After a database error, roll back the request's session so the error page may read."""
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            log.warning("rollback after a database error failed", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
@@ -105,9 +128,23 @@ def init_app(app: Flask) -> None:
             ),
         )
 
-    @app.errorhandler(OperationalError)
-    def _operational(exc: OperationalError):
-        if "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower():
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        _end_failed_transaction()
+        if exc.connection_invalidated:
+            # The connection was lost (database restarted, connection terminated): the pool
+            # opens a new one for the next request.
+            log.warning("database connection lost: %s", exc.orig)
+            return error_response(
+                503,
+                _(
+                    "Die Verbindung zur Datenbank war kurz unterbrochen. "
+                    "Bitte gleich noch einmal versuchen."
+                ),
+            )
+        if isinstance(exc, OperationalError) and (
+            "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+        ):
             log.warning("database busy: %s", exc.orig)
             return error_response(503)
         log.exception("database error")
@@ -115,5 +152,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        _end_failed_transaction()
         log.exception("unhandled error")
         return error_response(500)

@@ -10,6 +10,7 @@ nothing sent twice).
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import timedelta
 
@@ -119,6 +120,68 @@ def test_live_server_requests_succeed_after_postgresql_dropped_every_connection(
     # And a new sign-in (a write) after the last drop.
     drop_all_connections(app)
     live_login(live_url, demo.caseworker, demo.password)
+
+
+def terminate_connections(app) -> int:
+    """Terminate every other backend of the app's database once, without waiting."""
+    url = app.extensions["pool_db"].engine.url
+    admin = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            done = conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).all()
+    finally:
+        admin.dispose()
+    return sum(1 for (ok,) in done if ok)
+
+
+def test_connections_terminated_under_load_never_give_an_empty_500(app, demo, live_url):
+    """Four signed-in browsers read and write while the database's connections are terminated
+    again and again: every answer is the page, or a German 503 asking to try again at once;
+    none is an empty 500 (the teardown rolls back and closes without raising)."""
+    requires_postgresql(app)
+    browsers = [live_login(live_url, demo.coordinator, demo.password) for _ in range(3)]
+    browsers.append(live_login(live_url, demo.caseworker, demo.password))
+    stop = threading.Event()
+    answers: list[tuple[str, int, str]] = []
+
+    def load(browser: http.Session) -> None:
+        token = CSRF_RE.search(browser.get(f"{live_url}/profile", timeout=30).text).group(1)
+        while not stop.is_set():
+            for method, url, data in (
+                ("GET", "/", None),
+                ("GET", "/profile", None),
+                ("POST", "/language", {"csrf_token": token, "locale": "de"}),
+            ):
+                response = browser.request(
+                    method, live_url + url, data=data, timeout=30, allow_redirects=False
+                )
+                answers.append((url, response.status_code, response.text))
+
+    threads = [threading.Thread(target=load, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    terminated = 0
+    try:
+        for _round in range(20):
+            time.sleep(0.15)
+            terminated += terminate_connections(app)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert terminated >= 20
+    assert len(answers) >= 50
+    for url, status, body in answers:
+        assert status in (200, 302, 503), (url, status, body[:300])
+        if status == 503:
+            assert "Bitte gleich noch einmal versuchen" in body, body[:300]
+    print(
+        f"{len(answers)} answers, {terminated} connections terminated, "
+        f"{sum(1 for a in answers if a[1] == 503)} answered 503"
+    )
 
 
 # --- a request is cancelled while an offer is being accepted --------------------------------------
