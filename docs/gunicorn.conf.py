@@ -6,6 +6,10 @@ Start with: gunicorn -c docs/gunicorn.conf.py wsgi:app   (from the checkout dire
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from pool.redact import redact
+
 # Only the reverse proxy talks to gunicorn. Keep this on the loopback address (or a private
 # address reachable by the proxy alone): the app trusts X-Forwarded-For from TRUSTED_PROXIES hops.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -33,7 +37,20 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Do not preload the app: each worker then opens its own database connections after the fork.
 preload_app = False
 
-# Logs go to the journal (stdout/stderr). The access log holds paths and ids, no personal data.
+# Logs go to the journal (stdout/stderr). The access log holds paths and ids, no personal data,
+# and no secret: password links, calendar feeds and attendance links carry their secret in the
+# path (also in the Referer of the pages they open), the sign-in service its code in the query.
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with every secret of an address cut out of each access log field."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, check_production, config_from_environment
@@ -36,7 +38,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
 
-    from pool import auth, cli, db, errors, i18n, pagecache, security_headers, views
+    from pool import auth, cli, db, errors, i18n, pagecache, redact, security_headers, views
+
+    # No secret of an address reaches a log: the development server's request lines, and what
+    # the app logs (through Flask's handler or any handler on the root logger).
+    redact.install(
+        logging.getLogger("werkzeug"),
+        handlers=(default_handler, *logging.getLogger().handlers),
+    )
 
     db.init_app(app)
     i18n.init_app(app)
