@@ -189,6 +189,13 @@ def seed_demo(mediators: int | None, requests: int | None) -> None:
     requests: a second run with the same numbers adds nothing."""
     from pool.demo import DEMO_PASSWORD, load_bulk_data, load_demo_data
 
+    if current_app.config["ENV_NAME"] == "production":
+        # The demo accounts' password is printed here and in the README: in production they
+        # would be open doors.
+        raise click.ClickException(
+            "seed-demo refuses to run with POOL_ENV=production: the demo accounts share a "
+            "published password. Create real accounts with create-user."
+        )
     if mediators is not None or requests is not None:
         if requests and not mediators:
             raise click.UsageError("--requests needs --mediators.")

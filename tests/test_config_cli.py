@@ -238,3 +238,26 @@ def test_create_user_explains_mistakes(app, demo):
         input="password1234\n",
     )
     assert weak.exit_code != 0 and "zu leicht zu erraten" in weak.output
+
+
+def test_seed_demo_refuses_in_production(app, db, database_url):
+    """``flask seed-demo`` with POOL_ENV=production creates no account with the public demo
+    password."""
+    environment = {
+        **os.environ,
+        "POOL_ENV": "production",
+        "SECRET_KEY": "a-real-production-secret-key-0123456789abcdef",
+        "SMTP_HOST": "127.0.0.1",
+        "DATABASE_URL": database_url,
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("flask")), "--app", "pool", "seed-demo"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "refuses to run with POOL_ENV=production" in result.stderr
+    fresh(db)
+    assert db.scalar(select(func.count(User.id))) == 0
