@@ -109,8 +109,8 @@ def _find_office(session, value: str) -> Office:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> None:
     """Create a user; without --password-stdin an invitation is put in the outbox."""
-    from pool.security import password_problems
     from pool.services import users as user_service
+    from pool.services.accounts import new_password_problems
 
     session = db_session()
     grants: list[tuple[str, int | None, int | None]] = []
@@ -128,7 +128,7 @@ def create_user(email, name, roles, pool_ref, office_ref, password_stdin) -> Non
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-        problems = password_problems(password, email=email, name=name)
+        problems = new_password_problems(session, password, email=email, name=name)
         if problems:
             raise click.UsageError(" ".join(str(p) for p in problems))
     try:

@@ -33,7 +33,10 @@ def csv_text(headers: Iterable, rows: Iterable[Iterable]) -> str:
 
 
 def download(data: str | bytes, filename: str, mimetype: str) -> Response:
-    """An attachment; ``filename`` must not carry personal data (it ends up in logs)."""
+    """An attachment; ``filename`` must not carry personal data (it ends up in logs).
+
+    ``mimetype`` without parameters: text is always sent as UTF-8, and says so once."""
+    mimetype = mimetype.split(";")[0].strip()
     content_type = f"{mimetype}; charset=utf-8" if mimetype.startswith("text/") else mimetype
     return Response(
         data,

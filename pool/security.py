@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Iterable
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -62,8 +63,24 @@ def needs_rehash(password_hash: str) -> bool:
     return password_hasher().check_needs_rehash(password_hash)
 
 
-def password_problems(password: str, *, email: str | None = None, name: str | None = None) -> list:
-    """Reasons why a new password is not good enough, in plain language (empty when fine)."""
+PRODUCT_NAME = "Dolmetscherpool"
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def password_problems(
+    password: str,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    taken_names: Iterable[str] = (),
+) -> list:
+    """Reasons why a new password is not good enough, in plain language (empty when fine).
+
+    ``taken_names`` (the pools' names) and the product's name must not be part of it: they are
+    the first words anyone would try against this installation."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_l("Das Passwort muss mindestens 12 Zeichen lang sein."))
@@ -76,9 +93,19 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
             problems.append(_l("Das Passwort darf nicht Ihre E-Mail-Adresse sein."))
     if name and lowered == name.strip().lower():
         problems.append(_l("Das Passwort darf nicht Ihr Name sein."))
+    letters = _letters(password)
+    if any(
+        len(word) >= 4 and word in letters
+        for word in (_letters(n) for n in (PRODUCT_NAME, *taken_names))
+    ):
+        problems.append(
+            _l("Das Passwort darf nicht den Namen dieses Dienstes oder eines Pools enthalten.")
+        )
     # zxcvbn knows the common passwords of leaked lists, names, words, keyboard rows, sequences
     # and dates; a score below 3 means fewer than about 10^8 guesses.
-    strength = zxcvbn(password[:100], user_inputs=[v for v in (email, name) if v])
+    strength = zxcvbn(
+        password[:100], user_inputs=[v for v in (email, name, PRODUCT_NAME, *taken_names) if v]
+    )
     if not problems and strength["score"] < 3:
         problems.append(
             _l(

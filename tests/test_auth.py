@@ -181,6 +181,9 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, demo, db):
         ("sprachmittlung@demo.example", "nicht Ihre E-Mail-Adresse"),
         ("password1234", "zu leicht zu erraten"),
         ("123456789012", "zu leicht zu erraten"),
+        ("Dolmetscherpool", "nicht den Namen dieses Dienstes"),
+        ("mein-dolmetscher-pool-2026!", "nicht den Namen dieses Dienstes"),
+        ("Stadt Neustadt Sonnenblume 7", "oder eines Pools enthalten"),  # a demo pool
     ],
 )
 def test_password_rules_are_explained(login_as, demo, password, message):

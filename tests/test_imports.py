@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import random
 import re
 from datetime import datetime, timedelta
 
@@ -327,6 +328,8 @@ def test_thousands_of_rows_are_imported_in_chunks_with_progress(app, db, coordin
         ("Liste.csv", b"", "Die Datei ist leer."),
         ("Liste.csv", b"Name;E-Mail;Sprachen\n", "nur Überschriften"),
         ("Foto.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "Diese Datei können wir nicht lesen."),
+        ("Liste.csv", random.Random(7).randbytes(200_000), "enthält aber keinen Text, sondern Binärdaten"),
+        ("Liste.csv", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "enthält aber keinen Text"),
     ],
 )  # fmt: skip
 def test_files_we_cannot_read_get_a_plain_message(app, db, coordinator, filename, data, message):

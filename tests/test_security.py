@@ -257,3 +257,21 @@ def test_sqlite_still_locked_after_the_timeout_answers_503(database_url, demo):
         blocker.execute("ROLLBACK")
         blocker.close()
         app.extensions["pool_db"].engine.dispose()
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_every_page_and_download_names_one_charset(app, login_as, role):
+    """Every GET route without parameters (pages, CSV and PDF downloads, feeds, the API)."""
+    client = login_as(role)
+    urls = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+    )
+    assert "/berichte/sprachen.csv" in urls
+    for url in urls:
+        response = client.get(url)
+        content_type = response.headers.get("Content-Type", "")
+        assert content_type.lower().count("charset") <= 1, (url, content_type)
+    csv = client.get("/berichte/sprachen.csv")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"

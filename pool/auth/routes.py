@@ -35,7 +35,7 @@ from pool.forms import ConfirmForm
 from pool.i18n import LOCALE_COOKIE
 from pool.i18n import gettext as _
 from pool.models import ApiToken
-from pool.security import client_address, password_problems
+from pool.security import client_address
 from pool.services import accounts, throttle
 from pool.services.throttle import minutes_of
 
@@ -71,7 +71,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _add_password_errors(field, user_email: str | None, user_name: str | None) -> bool:
-    problems = password_problems(field.data or "", email=user_email, name=user_name)
+    problems = accounts.new_password_problems(
+        db_session(), field.data or "", email=user_email, name=user_name
+    )
     field.errors = [*field.errors, *problems]
     return not problems
 

@@ -75,7 +75,16 @@ def read_file(filename: str, data: bytes) -> ParsedFile:
         if name.endswith(CSV_EXTENSIONS):
             raise FileProblem(_unsupported())
         return _tidy("xlsx", _read_xlsx(data))
-    if name.endswith(CSV_EXTENSIONS) and not _looks_binary(data):
+    if name.endswith(CSV_EXTENSIONS):
+        if _looks_binary(data):
+            raise FileProblem(
+                _l(
+                    "Diese Datei endet auf .csv, enthält aber keinen Text, sondern Binärdaten "
+                    "(zum Beispiel ein Bild oder eine umbenannte Excel-Datei). Bitte speichern Sie "
+                    "die Tabelle in Excel mit „Speichern unter“ als „CSV (Trennzeichen-getrennt)“ "
+                    "oder laden Sie die Excel-Datei (.xlsx) hoch."
+                )
+            )
         return _tidy("csv", _read_csv(data))
     raise FileProblem(_unsupported())
 
@@ -87,11 +96,18 @@ def _unsupported():
     )
 
 
+# Bytes no text file holds: control characters other than tab, line feed, form feed and
+# carriage return (in UTF-8 and Windows-1252 alike).
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 32), 127])
+
+
 def _looks_binary(data: bytes) -> bool:
+    """More than one byte in a hundred a control character: a text file has none or a stray one
+    (random bytes have one in ten)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
-    sample = data[:4096]
-    return sample.count(b"\x00") > max(2, len(sample) // 100)
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls > max(2, len(data) // 100)
 
 
 def decode(data: bytes) -> str:

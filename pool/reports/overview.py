@@ -97,7 +97,7 @@ def overview():
 def overview_csv():
     _form, pools = _selected_pools()
     headers, rows = service.table(_overview(pools))
-    return _download(service.to_csv(headers, rows), "text/csv; charset=utf-8", "csv")
+    return _download(service.to_csv(headers, rows), "text/csv", "csv")
 
 
 @bp.get("/sprachen.pdf")

@@ -12,9 +12,16 @@ from sqlalchemy.orm import Session, lazyload
 from pool import audit
 from pool.db import rowcount
 from pool.enums import LinkPurpose, NotificationCategory
-from pool.models import ApiToken, LoginFailure, OneTimeToken, OutboxMessage, User
+from pool.models import ApiToken, LoginFailure, OneTimeToken, OutboxMessage, Pool, User
 from pool.outbox import enqueue, render_message
-from pool.security import hash_password, hash_secret, needs_rehash, new_secret, verify_password
+from pool.security import (
+    hash_password,
+    hash_secret,
+    needs_rehash,
+    new_secret,
+    password_problems,
+    verify_password,
+)
 from pool.urls import external_url
 
 
@@ -289,6 +296,14 @@ def user_for_api_token(session: Session, secret: str) -> User | None:
     if token is None or not token.user.active:
         return None
     return token.user
+
+
+def new_password_problems(
+    session: Session, password: str, *, email: str | None, name: str | None
+) -> list:
+    """``password_problems`` with the names of this installation's pools as taken words."""
+    pool_names = session.scalars(select(Pool.name)).all()
+    return password_problems(password, email=email, name=name, taken_names=pool_names)
 
 
 def verify_user_password(user: User, password: str) -> bool:
