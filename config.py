@@ -92,6 +92,21 @@ class Settings(BaseSettings):
         8 * 3600, ge=1, description="How long a session stays valid after it was last written."
     )
 
+    # Server-side sessions (pool/auth/sessions.py): coordinators and admins see the data of many
+    # people, so their sessions end sooner when idle.
+    SESSION_IDLE_MINUTES_STAFF: int = Field(
+        60, ge=1, description="A coordinator's or admin's session ends after this idle time."
+    )
+    SESSION_IDLE_MINUTES: int = Field(
+        8 * 60, ge=1, description="Anyone else's session ends after this many idle minutes."
+    )
+    SESSION_ABSOLUTE_HOURS: int = Field(
+        12, ge=1, description="Every session ends this many hours after sign-in."
+    )
+    SESSION_TOUCH_SECONDS: int = Field(
+        60, ge=1, description="A session's last use is written at most this often."
+    )
+
     # Pages read again and again (queue, request with candidates, start pages) are kept in each
     # process's memory while no data changed (pool/pagecache.py).
     PAGE_CACHE_SECONDS: int = Field(
@@ -207,6 +222,10 @@ class Settings(BaseSettings):
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": cookie_secure,
             "PERMANENT_SESSION_LIFETIME": self.SESSION_LIFETIME_SECONDS,
+            "SESSION_IDLE_MINUTES_STAFF": self.SESSION_IDLE_MINUTES_STAFF,
+            "SESSION_IDLE_MINUTES": self.SESSION_IDLE_MINUTES,
+            "SESSION_ABSOLUTE_HOURS": self.SESSION_ABSOLUTE_HOURS,
+            "SESSION_TOUCH_SECONDS": self.SESSION_TOUCH_SECONDS,
             "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
             "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
             "MAX_FORM_MEMORY_SIZE": 500_000,

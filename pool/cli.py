@@ -251,6 +251,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
     the daily duties that are due, then delivery of due messages (through ``mailer``, by default
     the configured one). Returns counts; ``{"skipped": 1}`` when another process is running a
     tick (PostgreSQL)."""
+    from pool.auth import sessions
     from pool.duties import run_due_duties
     from pool.mail import mailer_from_config
     from pool.outbox import deliver_due
@@ -265,6 +266,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
         session = db_session()
         purged = purge_login_failures(session, now)
         purged_throttle = throttle.purge(session, now)
+        purged_sessions = sessions.purge(session, now)
         purge_import_jobs(session, now)
         session.commit()
         # Offers past their deadline; in a pool's automatic mode the next candidates are asked.
@@ -279,6 +281,7 @@ def run_tick(app: Flask, now: datetime, *, mailer: Mailer | None = None) -> dict
         counts = deliver_due(session, mailer or mailer_from_config(), now)
         counts["purged_login_failures"] = purged
         counts["purged_throttle_events"] = purged_throttle
+        counts["purged_sessions"] = purged_sessions
         counts["expired_offers"] = expired
         counts["offers_after_expiry"] = reoffered
         counts.update({f"reminders:{name}": n for name, n in reminders.items()})

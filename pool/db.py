@@ -106,9 +106,17 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
 # the version first and the data after it sees data at least as new as that version, never older
 # (pool/pagecache.py keeps pages under the version read before they were made).
 # Tables that no kept page shows do not bump it: the audit trail, the scheduler's bookkeeping and
-# the throttles are written by requests that change nothing else.
+# the throttles and the sessions are written by requests that change nothing else (who may see a
+# kept page is checked against the session on every request, pool/pagecache.py).
 UNVERSIONED_TABLES = frozenset(
-    {"audit_events", "duty_runs", "login_failures", "throttle_events", "data_version"}
+    {
+        "audit_events",
+        "duty_runs",
+        "login_failures",
+        "throttle_events",
+        "user_sessions",
+        "data_version",
+    }
 )
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _WROTE = "pool_wrote"

@@ -14,7 +14,8 @@ same bearer token) asks for the same address again, and
   language is in the database.
 
 Who may see what is decided by the view when the page is made, through pool.permissions: a kept
-page goes only to the session (user, session version, CSRF secret) or the token it was made for.
+page goes only to the session (its secret and CSRF secret) or the token it was made for, and to a
+session only while it has not ended (checked in the same statement that reads the data version).
 Only complete 200 answers are kept, and only when the view left the session unchanged (a message
 shown once, a new CSRF secret and the like are never kept). ``PAGE_CACHE_SECONDS = 0`` turns it
 off.
@@ -31,6 +32,7 @@ from typing import Any, NamedTuple
 from cachetools import LRUCache
 from flask import Flask, Response, current_app, g, request, session
 
+from pool.auth import sessions
 from pool.db import data_version, db_session
 from pool.i18n import LOCALE_COOKIE
 
@@ -81,10 +83,10 @@ def _key() -> tuple | None:
     if authorization is not None:  # the API: a bearer token takes precedence over a session
         who: tuple = ("token", hashlib.sha256(authorization.encode()).hexdigest())
     else:
-        user = session.get("_user_id")
-        if not user or "_flashes" in session:
+        secret = session.get(sessions.COOKIE_KEY)
+        if not secret or "_flashes" in session:
             return None
-        who = ("session", user, session.get("csrf_token"))
+        who = ("session", secret, session.get("csrf_token"))
     return (
         request.host,
         request.path,
@@ -107,7 +109,13 @@ def init_app(app: Flask) -> None:
         key = _key()
         if key is None:
             return None
-        version = data_version(db_session())
+        kind, who = key[3][0], key[3][1]
+        if kind == "session":
+            # The session may have ended since the page was kept (signed out, timed out): one
+            # statement checks it and reads the data version.
+            version = sessions.check_with_version(db_session(), who)
+        else:
+            version = data_version(db_session())
         if version is None:
             return None
         now_slice = int(time.time() // cache.seconds)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from pool import calendar
+from pool.auth import sessions
 from pool.db import utcnow
 from pool.demo import load_demo_data
 from pool.i18n import BERLIN
@@ -326,6 +327,9 @@ def arrange_accounts(db, starts: dict[str, list[str]], now: datetime) -> None:
     starts["admin"].append(f"/admin/users/{gone.id}/edit")
     for email in DemoAccounts.by_role.values():
         create_api_token(db, user(db, email), "Auswertung", now=now)
+        # A second device, which the profile offers to sign out.
+        sessions.start(db, user(db, email), device="Mozilla/5.0 (Windows NT 10.0) Firefox/128.0",
+                       now=now)  # fmt: skip
     for email in (DemoAccounts.mediator, DemoAccounts.caseworker):
         calendar.create_feed_token(db, user=user(db, email), now=now)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from pool.auth import sessions
 from pool.db import utcnow
 from pool.imports.parsing import ParsedFile
 from pool.models import (
@@ -27,7 +28,9 @@ from pool.models import (
     Pool,
     Training,
     User,
+    UserSession,
 )
+from pool.security import hash_secret
 from pool.services import booking, imports
 from pool.services.accounts import create_api_token
 from pool.services.users import create_user
@@ -148,6 +151,7 @@ MATRIX: dict[str, Access] = {
     "auth.change_password": ANY_SIGNED_IN,
     "auth.create_token": ANY_SIGNED_IN,
     "auth.revoke_token": ANY_SIGNED_IN,
+    "auth.end_session": ANY_SIGNED_IN,
     # --- calendar feeds
     "feeds.index": allow(M, W),
     "feeds.create": allow(M, W),
@@ -316,9 +320,12 @@ def world(app, db, demo) -> World:
         "user_id": stranger.user_id,
         "token": "kein-gueltiges-token",
     }
+    with app.test_request_context():
+        strangers_session = sessions.start(db, stranger.user, device="", now=now)
+    db.commit()
     return World(
         # Messages and API tokens are only ever the signed-in user's own: none is asked for.
-        own={**common, **own, "message_id": MISSING, "token_id": MISSING},
+        own={**common, **own, "message_id": MISSING, "token_id": MISSING, "session_id": MISSING},
         foreign={
             **common,
             **foreign,
@@ -327,6 +334,11 @@ def world(app, db, demo) -> World:
             ).first(),
             "token_id": db.scalars(
                 select(ApiToken.id).where(ApiToken.user_id == stranger.user_id)
+            ).one(),
+            "session_id": db.scalars(
+                select(UserSession.id).where(
+                    UserSession.token_hash == hash_secret(strangers_session)
+                )
             ).one(),
         },
     )

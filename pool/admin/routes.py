@@ -7,7 +7,7 @@ redirect. Forms with errors are shown again with status 400 and keep what was ty
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -20,6 +20,7 @@ from pool.admin.forms import (
     UserForm,
     to_int,
 )
+from pool.auth import sessions
 from pool.db import db_session, utcnow
 from pool.enums import OutboxStatus, PoolKind, Role
 from pool.forms import ConfirmForm, add_form_error, choices, save
@@ -452,8 +453,8 @@ def user_edit(user_id: int):
         if saved:
             if user.id == actor.id and user.session_version != version:
                 # A new e-mail address ends every session; this browser stays signed in.
-                session.clear()
-                login_user(user)
+                sessions.sign_in_browser(db_session(), user, now=utcnow())
+                db_session().commit()
             flash(_("Die Änderungen für %(name)s sind gespeichert.", name=user.name), "success")
             if user.id == actor.id and not user.has_role(Role.ADMIN):
                 return redirect(url_for("main.index"))

@@ -1,11 +1,10 @@
-"""Sign-in wiring: Flask-Login with session versions, the API's bearer tokens, and CSRF."""
+"""Sign-in wiring: Flask-Login with server-side sessions, the API's bearer tokens, and CSRF."""
 
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
+from pool.auth import sessions
 from pool.db import db_session
 from pool.extensions import csrf, login_manager
 from pool.i18n import lazy_gettext as _l
@@ -21,23 +20,14 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
+    def _load_user(secret: str) -> User | None:
         if _api_bearer_secret() is not None:
             return None  # a bearer token takes precedence over a browser session sent along
-        # The id has the form "<id>:<session version>"; an old version means the session ended.
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit():
-            return None
-        # One statement with the roles (and their pools) joined, not two: on every request.
-        user = (
-            db_session()
-            .scalars(select(User).where(User.id == int(ident)).options(joinedload(User.roles)))
-            .unique()
-            .first()
-        )
-        if user is None or not user.active or user.session_version != int(version):
-            return None
-        return user
+        # The cookie names a server-side session (pool/auth/sessions.py): one statement finds
+        # it with its user and roles, on every request.
+        return sessions.load_user(secret)
+
+    sessions.init_app(app)
 
     @login_manager.request_loader
     def _load_user_from_token(_request) -> User | None:

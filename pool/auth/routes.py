@@ -9,17 +9,19 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from pool import audit
+from pool.auth import sessions
 from pool.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -95,11 +97,12 @@ def login():
             now=now,
             trusted_device_user_id=trusted_device_user_id(),
         )
+        if result.status == "ok":
+            assert result.user is not None
+            sessions.sign_in_browser(db_session(), result.user, now=now)
         db_session().commit()
         if result.status == "ok":
             assert result.user is not None
-            session.clear()
-            login_user(result.user)
             response = redirect(safe_next(request.args.get("next")) or url_for("main.index"))
             response.set_cookie(
                 DEVICE_COOKIE,
@@ -142,6 +145,7 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    sessions.end_current(db_session())
     audit.record(db_session(), current_user.id, "logout", "user", current_user.id)
     db_session().commit()
     logout_user()
@@ -212,9 +216,8 @@ def set_password(token: str):
     ):
         assert form.password.data is not None  # a required field
         user = accounts.redeem_one_time_token(db_session(), one_time, form.password.data, now=now)
+        sessions.sign_in_browser(db_session(), user, now=now)
         db_session().commit()
-        session.clear()
-        login_user(user)
         flash(_("Ihr Passwort ist gespeichert. Sie sind jetzt angemeldet."), "success")
         return redirect(url_for("main.index"))
     return render_template(
@@ -249,6 +252,8 @@ def _profile_page(
         confirm_form=ConfirmForm(formdata=None),
         tokens=tokens,
         new_token=new_token,
+        sessions=sessions.of_user(db_session(), user),
+        this_session=g.get("pool_session_id"),
     ), status
 
 
@@ -283,11 +288,11 @@ def change_password():
     if not valid:
         return _profile_page(password_form=form, status=400)
     assert form.password.data is not None  # a required field
-    accounts.set_password(db_session(), user, form.password.data, now=utcnow())
+    now = utcnow()
+    accounts.set_password(db_session(), user, form.password.data, now=now)
+    # Every session ended; this browser stays signed in with a new one.
+    sessions.sign_in_browser(db_session(), user, now=now)
     db_session().commit()
-    # The new session version ends every other session; this browser stays signed in.
-    session.clear()
-    login_user(user)
     flash(_("Ihr Passwort ist geändert. Andere Geräte sind jetzt abgemeldet."), "success")
     return redirect(url_for("auth.profile"))
 
@@ -346,3 +351,24 @@ def set_language():
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """Sign out one of one's own devices."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if not sessions.end_one(db_session(), user, session_id):
+        abort(404)
+    audit.record(db_session(), user.id, "session.ended", "user", user.id)
+    db_session().commit()
+    if session_id == g.get("pool_session_id"):
+        logout_user()
+        session.clear()
+        flash(_("Sie sind abgemeldet."), "success")
+        return redirect(url_for("auth.login"))
+    flash(_("Das Gerät ist abgemeldet."), "success")
+    return redirect(url_for("auth.profile"))

@@ -36,6 +36,7 @@ from pool.models.users import (
     ThrottleEvent,
     User,
     UserRole,
+    UserSession,
 )
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "ThrottleEvent",
+    "UserSession",
     "AuditEvent",
     "ImportJob",
     "LoginFailure",

@@ -171,3 +171,23 @@ class ThrottleEvent(Base):
     target_key: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(Base):
+    """A signed-in browser. The session cookie carries the secret whose SHA-256 is
+    ``token_hash``; deleting the row signs the browser out at once. ``idle_seconds`` (from the
+    roles, see pool/auth/sessions.py) and ``expires_at`` (the absolute lifetime) are fixed when
+    it starts, so checking a session reads this one row. No client address is kept."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    idle_seconds: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device: Mapped[str] = mapped_column(String(120), default="")
+
+    user: Mapped[User] = relationship()

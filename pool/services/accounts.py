@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from pool import audit
+from pool.auth import sessions
 from pool.db import rowcount
 from pool.enums import LinkPurpose, NotificationCategory
 from pool.models import ApiToken, LoginFailure, OneTimeToken, OutboxMessage, Pool, User
@@ -126,8 +127,9 @@ def purge_login_failures(session: Session, now: datetime) -> int:
 
 
 def end_all_sessions(session: Session, user: User) -> None:
-    """Every signed-in browser of the user is signed out on its next request."""
+    """Every signed-in browser of the user is signed out: their sessions are deleted."""
     user.session_version += 1
+    sessions.end_all(session, user)
     session.flush()
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.auth import sessions
 from pool.db import rowcount
 from pool.deployability import add_months, add_years
 from pool.enums import AssignmentStatus, MediatorStatus, OutboxStatus, RequestStatus, Role
@@ -309,6 +310,7 @@ def _erase_account(session: Session, user: User, now: datetime) -> None:
     user.password_hash = None
     user.active = False
     user.session_version += 1
+    sessions.end_all(session, user)
     user.locale = None
     user.last_login_at = None
     user.calendar_token_hash = None

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pool import audit
+from pool.auth import sessions
 from pool.enums import Role
 from pool.i18n import gettext as _
 from pool.models import ROLES, User, UserRole
@@ -101,6 +102,7 @@ def set_roles(session: Session, *, actor: User | None, user: User, grants: Itera
         if grant not in current:
             user.roles.append(UserRole(role=grant[0], pool_id=grant[1], office_id=grant[2]))
     session.flush()
+    sessions.refresh_idle_limits(session, user)
     audit.record(
         session,
         _actor_id(actor),
