@@ -17,7 +17,8 @@ and with 1,000 bulk mediators and open requests (lists are paged, so a page show
 page size of them): a count that grows with the data is an N+1.
 
 Output lines for tools: ``RATIO page:<name> <x>``, ``UNCACHED page:<name> <x>``,
-``STATEMENTS page:<name> <n10> <n1000>``.
+``STATEMENTS page:<name> <n10> <n1000>``, ``SESSION_CHECK page:<name> <n>`` (statements that
+check the signed-in session: 1 for pages of a signed-in browser, 0 for the bearer token).
 """
 
 from __future__ import annotations
@@ -274,6 +275,10 @@ def count_statements(size: int) -> dict[str, int]:
             sa.event.remove(engine, "before_cursor_execute", before)
             assert response.status_code == 200, (name, response.status_code)
             counts[name] = len(statements)
+            # The session check: statements about the session that are not the page's own.
+            counts[f"{name}:session"] = sum(
+                1 for s in statements if "user_sessions" in s and "JOIN users" in s
+            )
         engine.dispose()
         return counts
     finally:
@@ -338,7 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_statements:
         small, large = count_statements(10), count_statements(1000)
         for name in small:
-            say(f"STATEMENTS page:{name} {small[name]} {large[name]}")
+            if name.endswith(":session"):
+                say(f"SESSION_CHECK page:{name.removesuffix(':session')} {small[name]}")
+            else:
+                say(f"STATEMENTS page:{name} {small[name]} {large[name]}")
     return 0
 
 
