@@ -58,3 +58,8 @@ sign_language
 
 # The tests seed the base domains from it.
 BASE_DOMAIN_NAMES
+
+# Read through flask.g.get("pool_session_id") (the profile marks this device's session).
+pool_session_id
+# Read by the logging module when the record is formatted (pool/redact.py).
+msg
