@@ -69,6 +69,7 @@ def index():
     elif request.method == "POST":
         status = 400
         if form.validate():
+            assert form.email.data is not None  # a required field
             now = utcnow()
             wait = throttle.take(
                 s, ThrottleKind.APPLY, form.email.data, address=client_address(), now=now

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager
 
-from pool.db import get_db, utcnow
+from pool.db import get_db, rowcount, utcnow
 from pool.enums import Role
 from pool.models import DataVersion, User, UserSession
 from pool.security import hash_secret, new_secret
@@ -150,9 +150,13 @@ def end_all(db: Session, user: User) -> None:
 def end_one(db: Session, user: User, session_id: int) -> bool:
     """Delete one of ``user``'s sessions; False when it is not theirs or gone."""
     return bool(
-        db.execute(
-            delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
-        ).rowcount
+        rowcount(
+            db.execute(
+                delete(UserSession).where(
+                    UserSession.id == session_id, UserSession.user_id == user.id
+                )
+            )
+        )
     )
 
 
@@ -182,11 +186,13 @@ def purge(db: Session, now: datetime) -> int:
     longest_idle = timedelta(
         minutes=max(cfg["SESSION_IDLE_MINUTES"], cfg["SESSION_IDLE_MINUTES_STAFF"])
     )
-    return db.execute(
-        delete(UserSession).where(
-            (UserSession.expires_at <= now) | (UserSession.last_seen_at < now - longest_idle)
+    return rowcount(
+        db.execute(
+            delete(UserSession).where(
+                (UserSession.expires_at <= now) | (UserSession.last_seen_at < now - longest_idle)
+            )
         )
-    ).rowcount
+    )
 
 
 def init_app(app: Flask) -> None:

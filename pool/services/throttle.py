@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pool.db import rowcount
 from pool.enums import ThrottleKind
 from pool.models import ThrottleEvent
 from pool.security import hash_secret
@@ -76,7 +77,11 @@ def purge(session: Session, now: datetime) -> int:
     purged = 0
     for kind in ThrottleKind:
         cutoff = now - _window(kind) - timedelta(days=1)
-        purged += session.execute(
-            delete(ThrottleEvent).where(ThrottleEvent.kind == kind.value, ThrottleEvent.at < cutoff)
-        ).rowcount
+        purged += rowcount(
+            session.execute(
+                delete(ThrottleEvent).where(
+                    ThrottleEvent.kind == kind.value, ThrottleEvent.at < cutoff
+                )
+            )
+        )
     return purged
