@@ -196,6 +196,9 @@ def test_digest_categories_are_held_and_sent_as_one_mail_at_seven(
     # A digest cannot carry the calendar entries: it links to them.
     calendar_link = f"http://localhost/nachrichten/{held[0].id}/termin.ics"
     assert calendar_link in body
+    # The simulated day and a half has ended the browser's session (idle limit, purged by the
+    # tick), so she signs in again, as she would.
+    sign_in_as(client, MEDIATOR)
     download = client.get(calendar_link.removeprefix("http://localhost"))
     assert download.mimetype == "text/calendar"
     assert download.get_data(as_text=True).startswith("BEGIN:VCALENDAR")
